@@ -1,0 +1,142 @@
+"""HTTP routes of ingest: POST /v1/articles and POST /v1/views."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, ValidationError
+
+from services.ingest.documents import (
+    Candidate,
+    canonical_candidates,
+    load_json,
+    validation_errors,
+)
+from services.ingest.publisher import ArticlePublisher, ViewPublisher
+from shared.errors import ParseError
+from shared.logging import get_logger
+from shared.models import Article, RawArticle, ViewEvent, article_id
+
+log = get_logger(__name__)
+_VIEWS = TypeAdapter(list[ViewEvent])
+
+ARTICLE_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Article"},
+                        {"type": "array", "items": {"$ref": "#/components/schemas/Article"}},
+                    ]
+                }
+            }
+        },
+    }
+}
+VIEWS_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ViewEvent"}}
+            }
+        },
+    }
+}
+
+
+def _unprocessable(errors: list[dict[str, str]]) -> HTTPException:
+    return HTTPException(status_code=422, detail=errors)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, detail=f"body of {declared} bytes exceeds the {limit}-byte limit")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise HTTPException(413, detail=f"body exceeds the {limit}-byte limit")
+    return bytes(body)
+
+
+def build_router(
+    articles: ArticlePublisher, views: ViewPublisher, *, max_body_bytes: int
+) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+
+    @router.post("/articles", status_code=202, openapi_extra=ARTICLE_BODY_DOC, tags=["ingest"])
+    async def post_articles(request: Request) -> JSONResponse:
+        body = await read_body(request, max_body_bytes)
+        producer = "default"
+        try:
+            candidates = canonical_candidates(load_json(body))
+        except ParseError as exc:
+            raise _unprocessable([{"field": exc.field or "body", "reason": exc.reason}]) from exc
+        if len(candidates) == 1 and candidates[0].article is None:
+            raise _unprocessable([e.as_dict() for e in candidates[0].errors])
+        results = [await _publish_one(articles, c, producer, "json") for c in candidates]
+        return JSONResponse({"results": results}, status_code=202)
+
+    @router.post("/views", status_code=202, openapi_extra=VIEWS_BODY_DOC, tags=["ingest"])
+    async def post_views(request: Request) -> dict[str, int]:
+        body = await read_body(request, max_body_bytes)
+        try:
+            doc = load_json(body)
+            events = _VIEWS.validate_python(doc if isinstance(doc, list) else [doc])
+        except ParseError as exc:
+            raise _unprocessable([{"field": exc.field or "body", "reason": exc.reason}]) from exc
+        except ValidationError as exc:
+            raise _unprocessable([e.as_dict() for e in validation_errors(exc)]) from exc
+        accepted = await views.publish(events)
+        log.info("views.accepted", count=accepted)
+        return {"accepted": accepted}
+
+    return router
+
+
+async def _publish_one(
+    publisher: ArticlePublisher, candidate: Candidate, producer: str, fmt: str
+) -> dict[str, Any]:
+    if candidate.article is None:
+        return {
+            "id": article_id(producer, candidate.guid) if candidate.guid else None,
+            "guid": candidate.guid,
+            "version": candidate.version,
+            "status": "invalid",
+            "errors": [e.as_dict() for e in candidate.errors],
+        }
+    article: Article = candidate.article
+    raw = RawArticle(
+        id=article_id(producer, article.guid),
+        producer=producer,
+        format=fmt,
+        content_hash=article.content_hash(),
+        article=article,
+    )
+    started = time.perf_counter()
+    with structlog.contextvars.bound_contextvars(article_id=raw.id, event_id=raw.event_id):
+        status, entry_id = await publisher.publish(raw)
+        log.info(
+            "article.received",
+            status=status,
+            guid=article.guid,
+            version=article.version,
+            producer=producer,
+            entry_id=entry_id,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+    return {
+        "id": raw.id,
+        "guid": article.guid,
+        "version": article.version,
+        "status": status,
+        "errors": [],
+    }

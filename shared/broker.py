@@ -1,0 +1,47 @@
+"""Connections: the FastStream `RedisBroker` and the plain redis-py client, built from settings.
+
+Both share the URL, credentials and TLS choice so a `rediss://` URL or an ACL user applies to
+every connection a service makes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis.asyncio as aioredis
+from faststream.redis import RedisBroker
+
+from shared.settings import Settings
+
+
+def _credentials(settings: Settings) -> dict[str, Any]:
+    creds: dict[str, Any] = {}
+    if settings.redis_username:
+        creds["username"] = settings.redis_username
+    if settings.redis_password is not None:
+        creds["password"] = settings.redis_password.get_secret_value()
+    return creds
+
+
+def make_redis(settings: Settings, *, timeout_s: float = 5.0) -> aioredis.Redis:
+    """A client that fails fast while Redis is away instead of hanging a request."""
+    client: aioredis.Redis = aioredis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=timeout_s,
+        socket_timeout=timeout_s + 5,
+        health_check_interval=15,
+        **_credentials(settings),
+    )
+    return client
+
+
+def make_broker(settings: Settings, **kwargs: Any) -> RedisBroker:
+    return RedisBroker(
+        settings.redis_url,
+        graceful_timeout=settings.shutdown_timeout_s,
+        socket_connect_timeout=5.0,
+        logger=logging.getLogger("faststream.broker"),
+        **_credentials(settings),
+        **kwargs,
+    )

@@ -1,0 +1,82 @@
+"""`newsdesk`: the one command line for running, feeding and inspecting the system.
+
+Commands that belong to a service are resolved by import string when they run, so `shared/`
+never imports `services/` at import time and `newsdesk --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from shared.runner import SERVICES, run_service
+from shared.settings import Settings
+
+# command -> "module:function"; each function takes (args, settings) and returns an exit code.
+COMMANDS: dict[str, str] = {
+    "up": "shared.supervisor:cmd_up",
+    "publish": "services.ingest.publish_cli:cmd_publish",
+    "parse": "services.ingest.parse_cli:cmd_parse",
+    "tag": "services.enricher.tag_cli:cmd_tag",
+    "eval": "services.enricher.tag_cli:cmd_eval",
+}
+
+
+def _add_service_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    for name in SERVICES:
+        sub.add_parser(name, help=f"run the {name} service alone")
+    up = sub.add_parser("up", help="run every service (and a private Redis if none answers)")
+    up.add_argument("--samples", type=Path, help="load the articles and views in this folder")
+    up.add_argument("--data-dir", type=Path, default=Path(".newsdesk"))
+
+
+def _add_io_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    pub = sub.add_parser("publish", help="post article files (or a folder, or a URL) to ingest")
+    pub.add_argument("targets", nargs="+", help="FILE, DIR or http(s) URL")
+    pub.add_argument("--ingest-url", default=None, help="defaults to the local ingest port")
+    pub.add_argument("--api-key", default=None, help="producer key (or NEWSDESK_API_KEY)")
+    pub.add_argument("--sample-views", type=int, default=0, help="then post N demo views")
+    parse = sub.add_parser("parse", help="parse wire files offline; one JSON per article")
+    parse.add_argument("paths", nargs="+")
+    parse.add_argument("--format", dest="fmt", default=None)
+    tag = sub.add_parser("tag", help="parse and tag offline (no Redis); one JSON per article")
+    tag.add_argument("paths", nargs="+")
+    ev = sub.add_parser("eval", help="score the enricher against DIR/gold.jsonl")
+    ev.add_argument("directory")
+    ev.add_argument("--json", dest="json_path", default=None, help="write the scores here")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_service_commands(sub)
+    _add_io_commands(sub)
+    return parser
+
+
+def resolve(command: str) -> Callable[[argparse.Namespace, Settings], int]:
+    module_name, _, attr = COMMANDS[command].partition(":")
+    func: Callable[[argparse.Namespace, Settings], int] = getattr(
+        importlib.import_module(module_name), attr
+    )
+    return func
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValueError as exc:  # pydantic's ValidationError names each bad NEWSDESK_* value
+        print(f"newsdesk: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    if args.command in SERVICES:
+        return run_service(args.command, settings)
+    return resolve(args.command)(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Runs one service under uvicorn. Services are named by import string so that `shared/`
+never imports `services/` at import time."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import cast
+
+import uvicorn
+from fastapi import FastAPI
+
+from shared.logging import configure_logging
+from shared.settings import Settings
+
+SERVICES: dict[str, str] = {
+    "ingest": "services.ingest.app:build_app",
+    "enricher": "services.enricher.app:build_app",
+    "ranking": "services.ranking.app:build_app",
+}
+
+
+def load_factory(service: str) -> Callable[[Settings], FastAPI]:
+    module_name, _, attr = SERVICES[service].partition(":")
+    module = importlib.import_module(module_name)
+    return cast(Callable[[Settings], FastAPI], getattr(module, attr))
+
+
+def run_service(service: str, settings: Settings) -> int:
+    """Blocks until SIGTERM/SIGINT; uvicorn then runs the lifespan shutdown, which stops the
+    broker gracefully (in-flight entries finish and are acked)."""
+    configure_logging(settings.log_level, settings.log_format, service=service)
+    app = load_factory(service)(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port_for(service),
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1

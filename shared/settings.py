@@ -1,0 +1,74 @@
+"""Settings from `NEWSDESK_*` environment variables, with safe defaults for a local run.
+
+Validated at start-up so a bad value stops the process with a message naming the setting,
+instead of failing on the first message an hour later.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.keys import Keys
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", extra="ignore", frozen=True)
+
+    redis_url: str = DEFAULT_REDIS_URL
+    redis_username: str | None = None
+    redis_password: SecretStr | None = None
+    key_prefix: str = Field(default="newsdesk", pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+
+    host: str = "127.0.0.1"
+    ingest_port: int = Field(default=8000, ge=1, le=65535)
+    enricher_port: int = Field(default=8001, ge=1, le=65535)
+    ranking_port: int = Field(default=8002, ge=1, le=65535)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    # consumers
+    consumer_name: str | None = None
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    views_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    block_ms: int = Field(default=1000, ge=1)
+    min_idle_ms: int = Field(default=30_000, ge=100)
+    max_deliveries: int = Field(default=5, ge=1)
+    shutdown_timeout_s: float = Field(default=10.0, gt=0)
+
+    # streams
+    stream_maxlen: int = Field(default=1_000_000, ge=1000)
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    # ingest
+    require_auth: bool = False
+
+    # ranking
+    timezone: str = "Asia/Tokyo"
+    trending_half_life_s: float = Field(default=3600.0, gt=0)
+    reader_repeat_interval_s: int = Field(default=1800, ge=0)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @cached_property
+    def keys(self) -> Keys:
+        return Keys(self.key_prefix)
+
+    def port_for(self, service: str) -> int:
+        ports = {
+            "ingest": self.ingest_port,
+            "enricher": self.enricher_port,
+            "ranking": self.ranking_port,
+        }
+        return ports[service]
