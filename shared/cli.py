@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "parse": "services.ingest.parse_cli:cmd_parse",
     "tag": "services.enricher.tag_cli:cmd_tag",
     "eval": "services.enricher.tag_cli:cmd_eval",
+    "keys": "services.ingest.keys_cli:cmd_keys",
 }
 
 
@@ -50,11 +51,25 @@ def _add_io_commands(sub: argparse._SubParsersAction[Any]) -> None:
     ev.add_argument("--json", dest="json_path", default=None, help="write the scores here")
 
 
+def _add_admin_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    keys = sub.add_parser("keys", help="manage producer keys")
+    actions = keys.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="create a key for a producer (printed once)")
+    add.add_argument("name")
+    add.add_argument("--scopes", default="articles,views", help="comma-separated")
+    add.add_argument("--signing", action="store_true", help="also require HMAC body signatures")
+    add.add_argument("--rate", type=int, default=None, help="requests per second allowed")
+    actions.add_parser("list", help="list producers and their key ids")
+    revoke = actions.add_parser("revoke", help="revoke every key of a producer")
+    revoke.add_argument("name")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_service_commands(sub)
     _add_io_commands(sub)
+    _add_admin_commands(sub)
     return parser
 
 

@@ -170,3 +170,4 @@ class ViewEvent(_Model):
     reader_id: Annotated[str, Field(max_length=256)] | None = None
     user_agent: Annotated[str, Field(max_length=1024)] | None = None
     referrer: Annotated[str, Field(max_length=2048)] | None = None
+    producer: str | None = None

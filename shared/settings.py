@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     # ingest
-    require_auth: bool = False
+    require_auth: bool = True
+    rate_limit_per_s: int = Field(default=500, ge=0)
+    dedupe_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
 
     # ranking
     timezone: str = "Asia/Tokyo"

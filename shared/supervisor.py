@@ -73,9 +73,11 @@ class Supervisor:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.redis: RedisProcess | None = None
         self.stopping = False
+        self.redis_url = settings.redis_url
 
     def start(self) -> None:
         url, self.redis = ensure_redis(self.settings, self.data_dir / "redis")
+        self.redis_url = url
         env = {**os.environ, "NEWSDESK_REDIS_URL": url}
         for service in SERVICES:
             self.children[service] = _spawn(service, env)
@@ -130,10 +132,24 @@ class Supervisor:
         return worst
 
 
-def _load_samples(samples: Path) -> None:
-    """Posts the sample articles, then reader views over them, through the public API."""
-    cmd = [sys.executable, "-m", "shared.cli", "publish", str(samples), "--sample-views", "200"]
-    if subprocess.run(cmd, check=False).returncode != 0:  # noqa: S603
+def _newsdesk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "shared.cli", *args]
+    return subprocess.run(cmd, check=False, text=True, capture_output=True, env=env)  # noqa: S603
+
+
+def _load_samples(samples: Path, redis_url: str) -> None:
+    """Posts the sample articles, then reader views over them, through the public API, as a
+    producer named "samples" whose key is made afresh for each run."""
+    env = {**os.environ, "NEWSDESK_REDIS_URL": redis_url}
+    _newsdesk("keys", "revoke", "samples", env=env)
+    made = _newsdesk("keys", "add", "samples", env=env)
+    if made.returncode != 0:
+        _say(f"could not create the samples producer key: {made.stderr.strip()}")
+        return
+    env["NEWSDESK_API_KEY"] = made.stdout.split()[-1]
+    loaded = _newsdesk("publish", str(samples), "--sample-views", "200", env=env)
+    sys.stderr.write(loaded.stdout + loaded.stderr)
+    if loaded.returncode != 0:
         _say("loading the samples failed; see above")
 
 
@@ -141,4 +157,6 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_level, settings.log_format, service="supervisor")
     samples: Path | None = args.samples
     supervisor = Supervisor(settings, args.data_dir)
-    return supervisor.run(on_ready=(lambda: _load_samples(samples)) if samples else None)
+    return supervisor.run(
+        on_ready=(lambda: _load_samples(samples, supervisor.redis_url)) if samples else None
+    )

@@ -53,6 +53,7 @@ def settings(redis_url: str, prefix: str) -> Settings:
         min_idle_ms=500,
         max_deliveries=3,
         log_format="console",
+        require_auth=False,
     )
 
 

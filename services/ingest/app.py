@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.ingest.auth import ProducerRegistry
 from services.ingest.publisher import ArticlePublisher, ViewPublisher
-from services.ingest.routes import build_router
+from services.ingest.ratelimit import RateLimiter
+from services.ingest.routes import Gate, build_router
 from shared.broker import make_broker, make_redis
 from shared.metrics import ServiceMetrics
 from shared.models import Article, RawArticle, ViewEvent
 from shared.service import Runtime, build_service_app, document_models
 from shared.settings import Settings
-
-LEDGER_TTL_S = 30 * 24 * 3600
 
 
 def build_app(settings: Settings) -> FastAPI:
@@ -36,10 +36,17 @@ def build_app(settings: Settings) -> FastAPI:
         redis=redis,
         metrics=ServiceMetrics("ingest"),
     )
-    router = build_router(
-        ArticlePublisher(redis, keys, maxlen=settings.stream_maxlen, ledger_ttl_s=LEDGER_TTL_S),
-        ViewPublisher(redis, keys, maxlen=settings.stream_maxlen),
+    gate = Gate(
+        ProducerRegistry(redis, keys) if settings.require_auth else None,
+        RateLimiter(redis, keys, default_per_s=settings.rate_limit_per_s),
         max_body_bytes=settings.max_body_bytes,
+    )
+    router = build_router(
+        ArticlePublisher(
+            redis, keys, maxlen=settings.stream_maxlen, ledger_ttl_s=settings.dedupe_ttl_s
+        ),
+        ViewPublisher(redis, keys, maxlen=settings.stream_maxlen),
+        gate,
     )
     app = build_service_app(
         rt,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
+from services.ingest.auth import AuthError, Producer, ProducerRegistry, Scope, check_signature
 from services.ingest.documents import (
     Candidate,
     canonical_candidates,
@@ -17,6 +18,7 @@ from services.ingest.documents import (
     validation_errors,
 )
 from services.ingest.publisher import ArticlePublisher, ViewPublisher
+from services.ingest.ratelimit import RateLimiter
 from shared.errors import ParseError
 from shared.logging import get_logger
 from shared.models import Article, RawArticle, ViewEvent, article_id
@@ -67,15 +69,67 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def build_router(
-    articles: ArticlePublisher, views: ViewPublisher, *, max_body_bytes: int
-) -> APIRouter:
+class Gate:
+    """Who is writing, whether they may, and the body they sent: checked in that order so
+    an unauthenticated client learns nothing about size limits or payload rules."""
+
+    def __init__(
+        self,
+        registry: ProducerRegistry | None,
+        limiter: RateLimiter,
+        *,
+        max_body_bytes: int,
+    ) -> None:
+        self.registry = registry
+        self.limiter = limiter
+        self.max_body_bytes = max_body_bytes
+
+    async def admit(self, request: Request, scope: Scope) -> tuple[Producer, bytes]:
+        if self.registry is None:
+            producer = Producer(name="default", key_hash="")
+        else:
+            try:
+                producer = await self.registry.verify(request.headers.get("authorization"), scope)
+            except AuthError as exc:
+                raise HTTPException(exc.status, detail=exc.reason) from exc
+        wait = await self.limiter.retry_after(producer.name, producer.rate_per_s)
+        if wait is not None:
+            raise HTTPException(
+                429,
+                detail=f"rate limit of producer {producer.name!r} exceeded",
+                headers={"Retry-After": str(wait)},
+            )
+        body = await read_body(request, self.max_body_bytes)
+        try:
+            check_signature(producer, body, request.headers.get("x-newsdesk-signature"))
+        except AuthError as exc:
+            raise HTTPException(exc.status, detail=exc.reason) from exc
+        return producer, body
+
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or unknown producer key"},
+    403: {"description": "revoked key, or a key without this scope"},
+    413: {"description": "body above the size limit"},
+    422: {"description": "invalid input: each error names the field and the reason"},
+    429: {"description": "producer rate limit exceeded; see Retry-After"},
+    503: {"description": "storage unavailable: nothing was accepted"},
+}
+
+
+def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -> APIRouter:
     router = APIRouter(prefix="/v1")
 
-    @router.post("/articles", status_code=202, openapi_extra=ARTICLE_BODY_DOC, tags=["ingest"])
+    @router.post(
+        "/articles",
+        status_code=202,
+        openapi_extra=ARTICLE_BODY_DOC,
+        tags=["ingest"],
+        responses=AUTH_RESPONSES,
+    )
     async def post_articles(request: Request) -> JSONResponse:
-        body = await read_body(request, max_body_bytes)
-        producer = "default"
+        producer_record, body = await gate.admit(request, "articles")
+        producer = producer_record.name
         try:
             candidates = canonical_candidates(load_json(body))
         except ParseError as exc:
@@ -85,9 +139,15 @@ def build_router(
         results = [await _publish_one(articles, c, producer, "json") for c in candidates]
         return JSONResponse({"results": results}, status_code=202)
 
-    @router.post("/views", status_code=202, openapi_extra=VIEWS_BODY_DOC, tags=["ingest"])
+    @router.post(
+        "/views",
+        status_code=202,
+        openapi_extra=VIEWS_BODY_DOC,
+        tags=["ingest"],
+        responses=AUTH_RESPONSES,
+    )
     async def post_views(request: Request) -> dict[str, int]:
-        body = await read_body(request, max_body_bytes)
+        producer, body = await gate.admit(request, "views")
         try:
             doc = load_json(body)
             events = _VIEWS.validate_python(doc if isinstance(doc, list) else [doc])
@@ -95,6 +155,8 @@ def build_router(
             raise _unprocessable([{"field": exc.field or "body", "reason": exc.reason}]) from exc
         except ValidationError as exc:
             raise _unprocessable([e.as_dict() for e in validation_errors(exc)]) from exc
+        for event in events:
+            event.producer = producer.name
         accepted = await views.publish(events)
         log.info("views.accepted", count=accepted)
         return {"accepted": accepted}

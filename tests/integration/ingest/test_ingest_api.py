@@ -115,7 +115,9 @@ async def test_invalid_single_article_is_422_naming_field_and_reason(settings: S
 async def test_oversized_body_is_413_and_nothing_published(
     redis_url: str, prefix: str, redis_client: aioredis.Redis
 ) -> None:
-    settings = Settings(redis_url=redis_url, key_prefix=prefix, max_body_bytes=2048)
+    settings = Settings(
+        redis_url=redis_url, key_prefix=prefix, max_body_bytes=2048, require_auth=False
+    )
     async with running(build_app(settings)) as http:
         resp = await http.post("/v1/articles", json=article(body_text="x" * 5000))
     assert resp.status_code == 413

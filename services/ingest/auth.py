@@ -1,0 +1,118 @@
+"""Producer keys: who may write, and as whom their articles are recorded.
+
+Only a SHA-256 of each key is stored; the key itself is shown once when it is made. Lookup is
+by hash and the stored hash is compared again with `hmac.compare_digest`, so no timing
+difference reveals how much of a guessed key was right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+import orjson
+import redis.asyncio as aioredis
+
+from shared.keys import Keys
+
+Scope = Literal["articles", "views"]
+ALL_SCOPES: tuple[Scope, ...] = ("articles", "views")
+KEY_PREFIX = "ndk_"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Producer:
+    name: str
+    key_hash: str
+    scopes: list[str] = field(default_factory=lambda: list(ALL_SCOPES))
+    revoked: bool = False
+    created_at: str = ""
+    signing_secret: str | None = None
+    rate_per_s: int | None = None
+
+    @property
+    def key_id(self) -> str:
+        return self.key_hash[:10]
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class ProducerRegistry:
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.key = keys.producer_keys()
+
+    async def add(
+        self, name: str, *, scopes: list[str], signing: bool = False, rate_per_s: int | None = None
+    ) -> tuple[str, Producer]:
+        if any(p.name == name and not p.revoked for p in await self.list()):
+            raise ValueError(f"producer {name!r} already has an active key; revoke it first")
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        producer = Producer(
+            name=name,
+            key_hash=hash_key(key),
+            scopes=scopes,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            signing_secret=secrets.token_hex(32) if signing else None,
+            rate_per_s=rate_per_s,
+        )
+        await self.redis.hset(self.key, producer.key_hash, orjson.dumps(asdict(producer)))
+        return key, producer
+
+    async def list(self) -> list[Producer]:
+        rows = await self.redis.hgetall(self.key)
+        return sorted(
+            (Producer(**orjson.loads(v)) for v in rows.values()), key=lambda p: p.created_at
+        )
+
+    async def revoke(self, name: str) -> int:
+        count = 0
+        for producer in await self.list():
+            if producer.name == name and not producer.revoked:
+                revoked = Producer(**{**asdict(producer), "revoked": True})
+                await self.redis.hset(self.key, producer.key_hash, orjson.dumps(asdict(revoked)))
+                count += 1
+        return count
+
+    async def verify(self, authorization: str | None, scope: Scope) -> Producer:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise AuthError(401, "missing producer key: send 'Authorization: Bearer <key>'")
+        digest = hash_key(authorization[7:].strip())
+        raw = await self.redis.hget(self.key, digest)
+        if raw is None:
+            raise AuthError(401, "unknown producer key")
+        producer = Producer(**orjson.loads(raw))
+        if not hmac.compare_digest(producer.key_hash, digest):
+            raise AuthError(401, "unknown producer key")
+        if producer.revoked:
+            raise AuthError(403, f"the key of producer {producer.name!r} was revoked")
+        if scope not in producer.scopes:
+            raise AuthError(403, f"producer {producer.name!r} may not write {scope}")
+        return producer
+
+
+def check_signature(producer: Producer, body: bytes, header: str | None) -> None:
+    """Webhook pushes from producers with a signing secret must sign the exact body."""
+    if producer.signing_secret is None:
+        return
+    if not header:
+        raise AuthError(401, "missing X-Newsdesk-Signature (sha256=<hex HMAC of the body>)")
+    if not hmac.compare_digest(sign(body, producer.signing_secret), header.strip()):
+        raise AuthError(401, "X-Newsdesk-Signature does not match the body")

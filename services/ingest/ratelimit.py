@@ -1,0 +1,30 @@
+"""Per-producer request rate limit: a one-second fixed window counted in Redis, so every
+ingest replica shares the same budget."""
+
+from __future__ import annotations
+
+import time
+
+import redis.asyncio as aioredis
+
+from shared.keys import Keys
+
+
+class RateLimiter:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, default_per_s: int) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.default_per_s = default_per_s
+
+    async def retry_after(self, producer: str, limit_per_s: int | None) -> int | None:
+        """None when the request may go on, else the seconds to wait before retrying."""
+        limit = limit_per_s or self.default_per_s
+        if limit <= 0:
+            return None
+        window = int(time.time())
+        key = self.keys.rate_limit(producer, window)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 2)
+            count, _ = await pipe.execute()
+        return 1 if int(count) > limit else None

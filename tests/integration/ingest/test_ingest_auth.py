@@ -1,0 +1,117 @@
+"""Producer keys, scopes, signatures and rate limits on the write endpoints."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+
+from services.ingest.app import build_app
+from services.ingest.auth import ProducerRegistry, sign
+from shared.models import RawArticle, article_id
+from shared.settings import Settings
+from tests.conftest import running
+
+ARTICLE = {"guid": "urn:auth:1", "headline": "H", "body_text": "B"}
+
+
+def secured(settings: Settings, **extra: object) -> Settings:
+    return settings.model_copy(update={"require_auth": True, **extra})
+
+
+async def test_key_is_required_and_names_the_producer(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    s = secured(settings)
+    registry = ProducerRegistry(redis_client, s.keys)
+    key, producer = await registry.add("ap", scopes=["articles", "views"])
+    stored = await redis_client.hgetall(s.keys.producer_keys())
+    assert key.encode() not in b"".join(stored.values())  # only the hash is kept
+    async with running(build_app(s)) as http:
+        missing = await http.post("/v1/articles", json=ARTICLE)
+        wrong = await http.post(
+            "/v1/articles", json=ARTICLE, headers={"Authorization": "Bearer nope"}
+        )
+        ok = await http.post(
+            "/v1/articles", json=ARTICLE, headers={"Authorization": f"Bearer {key}"}
+        )
+    assert missing.status_code == 401
+    assert "Bearer" in missing.json()["detail"]
+    assert wrong.status_code == 401
+    assert ok.status_code == 202
+    assert ok.json()["results"][0]["id"] == article_id("ap", "urn:auth:1")
+    ((_, fields),) = await redis_client.xrange(s.keys.raw)
+    assert RawArticle.model_validate_json(fields[b"__data__"]).producer == producer.name
+
+
+async def test_revoked_or_out_of_scope_key_is_403(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    s = secured(settings)
+    registry = ProducerRegistry(redis_client, s.keys)
+    views_only, _ = await registry.add("frontend", scopes=["views"])
+    revoked, _ = await registry.add("old-cms", scopes=["articles"])
+    assert await registry.revoke("old-cms") == 1
+    async with running(build_app(s)) as http:
+        scope = await http.post(
+            "/v1/articles", json=ARTICLE, headers={"Authorization": f"Bearer {views_only}"}
+        )
+        gone = await http.post(
+            "/v1/articles", json=ARTICLE, headers={"Authorization": f"Bearer {revoked}"}
+        )
+        views = await http.post(
+            "/v1/views",
+            json=[{"article_id": "a"}],
+            headers={"Authorization": f"Bearer {views_only}"},
+        )
+    assert scope.status_code == 403
+    assert "articles" in scope.json()["detail"]
+    assert gone.status_code == 403
+    assert "revoked" in gone.json()["detail"]
+    assert views.status_code == 202
+    assert await redis_client.xlen(s.keys.raw) == 0
+
+
+async def test_signed_producer_must_sign_the_exact_body(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    s = secured(settings)
+    key, producer = await ProducerRegistry(redis_client, s.keys).add(
+        "webhook", scopes=["articles"], signing=True
+    )
+    assert producer.signing_secret
+    body = b'{"guid": "urn:signed", "headline": "Signed"}'
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    async with running(build_app(s)) as http:
+        unsigned = await http.post("/v1/articles", content=body, headers=headers)
+        forged = await http.post(
+            "/v1/articles",
+            content=body,
+            headers={**headers, "X-Newsdesk-Signature": sign(b"other", producer.signing_secret)},
+        )
+        signed = await http.post(
+            "/v1/articles",
+            content=body,
+            headers={**headers, "X-Newsdesk-Signature": sign(body, producer.signing_secret)},
+        )
+    assert unsigned.status_code == 401
+    assert forged.status_code == 401
+    assert signed.status_code == 202
+
+
+async def test_rate_limit_answers_429_with_retry_after(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    s = secured(settings)
+    key, _ = await ProducerRegistry(redis_client, s.keys).add(
+        "busy", scopes=["views"], rate_per_s=3
+    )
+    headers = {"Authorization": f"Bearer {key}"}
+    async with running(build_app(s)) as http:
+        codes = [
+            (await http.post("/v1/views", json=[{"article_id": "a"}], headers=headers))
+            for _ in range(8)
+        ]
+    statuses = [r.status_code for r in codes]
+    assert 429 in statuses
+    assert statuses.count(202) >= 3
+    limited = next(r for r in codes if r.status_code == 429)
+    assert limited.headers["Retry-After"] == "1"

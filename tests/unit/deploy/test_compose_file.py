@@ -1,0 +1,58 @@
+"""docker-compose.yml is valid Compose and runs only commands `newsdesk` understands.
+
+Docker cannot run on the build machines, so the file is checked against the Compose
+specification schema and against the CLI's own parser instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from shared.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[3]
+SCHEMA = ROOT / "tests" / "data" / "schemas" / "compose-spec.json"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return doc
+
+
+def test_compose_file_follows_the_specification(compose: dict[str, Any]) -> None:
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.validate(compose, schema)
+
+
+def test_every_service_command_is_a_newsdesk_command(compose: dict[str, Any]) -> None:
+    parser = build_parser()
+    app_services = {n: s for n, s in compose["services"].items() if n != "redis"}
+    assert set(app_services) == {"ingest", "enricher", "ranking"}
+    for name, service in app_services.items():
+        args = parser.parse_args(service["command"])
+        assert args.command == name
+
+
+def test_health_checks_and_start_order(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert "redis-cli" in services["redis"]["healthcheck"]["test"]
+    assert "appendonly" in " ".join(services["redis"]["command"])
+    for name in ("ingest", "enricher", "ranking"):
+        service = services[name]
+        assert "/health/ready" in " ".join(service["healthcheck"]["test"])
+        assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["enricher"]["deploy"]["replicas"] == 2
+
+
+def test_image_runs_as_non_root() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text().splitlines()
+    users = [line.split()[1] for line in dockerfile if line.startswith("USER ")]
+    assert users
+    assert users[-1] not in {"root", "0"}
