@@ -24,6 +24,9 @@ COMMANDS: dict[str, str] = {
     "tag": "services.enricher.tag_cli:cmd_tag",
     "eval": "services.enricher.tag_cli:cmd_eval",
     "keys": "services.ingest.keys_cli:cmd_keys",
+    "status": "shared.ops_cli:cmd_status",
+    "dlq": "shared.ops_cli:cmd_dlq",
+    "replay": "shared.ops_cli:cmd_replay",
 }
 
 
@@ -62,6 +65,37 @@ def _add_admin_commands(sub: argparse._SubParsersAction[Any]) -> None:
     actions.add_parser("list", help="list producers and their key ids")
     revoke = actions.add_parser("revoke", help="revoke every key of a producer")
     revoke.add_argument("name")
+    _add_ops_commands(sub)
+
+
+STREAMS = ("articles.raw", "articles.enriched", "views")
+
+
+def _add_ops_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    sub.add_parser("status", help="lag, pending and dead letters per stream; service health")
+    dlq = sub.add_parser("dlq", help="inspect and retry dead letters")
+    actions = dlq.add_subparsers(dest="action", required=True)
+    for name, text in [
+        ("list", "list dead letters"),
+        ("show", "one dead letter with its original payload"),
+        ("retry", "re-publish to the original stream"),
+        ("purge", "delete dead letters"),
+    ]:
+        act = actions.add_parser(name, help=text)
+        act.add_argument("--stream", choices=STREAMS, default="articles.raw")
+        if name == "list":
+            act.add_argument("--count", type=int, default=50)
+        elif name == "show":
+            act.add_argument("id")
+        else:
+            act.add_argument("ids", nargs="*")
+            act.add_argument("--all", action="store_true")
+            act.add_argument("--dry-run", action="store_true")
+    replay = sub.add_parser("replay", help="re-deliver a stream to its group from ID or TIME")
+    replay.add_argument("--stream", choices=STREAMS, required=True)
+    replay.add_argument("--from", dest="start", required=True, help="entry id or ISO time")
+    replay.add_argument("--group", default=None)
+    replay.add_argument("--i-know-views-recount", action="store_true", help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:

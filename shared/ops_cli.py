@@ -1,0 +1,151 @@
+"""`newsdesk status`, `newsdesk dlq …` and `newsdesk replay`: the operator's commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+import httpx
+import orjson
+
+from shared.broker import make_redis
+from shared.deadletter import (
+    get_dead_letter,
+    list_dead_letters,
+    purge_dead_letters,
+    retry_dead_letters,
+)
+from shared.keys import GROUP_ENRICHER, GROUP_RANKING
+from shared.operations import id_from, rewind_group, stream_status
+from shared.payloads import entry_json
+from shared.runner import SERVICES
+from shared.settings import Settings
+
+STREAM_GROUPS = {
+    "articles.raw": GROUP_ENRICHER,
+    "articles.enriched": GROUP_RANKING,
+    "views": GROUP_RANKING,
+}
+
+
+def _stream(settings: Settings, short: str) -> str:
+    names = {
+        "articles.raw": settings.keys.raw,
+        "articles.enriched": settings.keys.enriched,
+        "views": settings.keys.views,
+    }
+    if short not in names:
+        raise SystemExit(f"newsdesk: unknown stream {short!r}; one of {', '.join(names)}")
+    return names[short]
+
+
+def _service_health(settings: Settings) -> list[str]:
+    lines = []
+    for service in SERVICES:
+        url = f"http://{settings.host}:{settings.port_for(service)}/health/ready"
+        try:
+            resp = httpx.get(url, timeout=1.0)
+            state = (
+                "ready" if resp.status_code == 200 else f"NOT READY {resp.json().get('reasons')}"
+            )
+        except httpx.HTTPError:
+            state = "down (no answer)"
+        lines.append(f"{service:<9} {state}")
+    return lines
+
+
+async def _status(settings: Settings) -> int:
+    redis = make_redis(settings)
+    try:
+        rows = await stream_status(redis, settings.keys.streams())
+    finally:
+        await redis.aclose()
+    print(
+        f"{'stream':<28} {'group':<9} {'length':>8} {'lag':>6} {'pending':>7} "
+        f"{'oldest':>8} {'consumers':>9} {'dlq':>5}"
+    )
+    for r in rows:
+        oldest = f"{r.oldest_pending_age_s:.0f}s" if r.oldest_pending_age_s is not None else "-"
+        lag = "-" if r.lag is None else str(r.lag)
+        print(
+            f"{r.stream:<28} {r.group:<9} {r.length:>8} {lag:>6} {r.pending:>7} "
+            f"{oldest:>8} {r.consumers:>9} {r.dlq:>5}"
+        )
+    print()
+    print("\n".join(_service_health(settings)))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_status(settings))
+
+
+async def _dlq(args: argparse.Namespace, settings: Settings) -> int:
+    stream = _stream(settings, args.stream)
+    redis = make_redis(settings)
+    try:
+        if args.action == "list":
+            for d in await list_dead_letters(redis, stream, count=args.count):
+                print(
+                    f"{d.id}  from {d.source_id}  attempts={d.attempts}  {d.service}  "
+                    f"{d.failed_at}  {d.error}"
+                )
+        elif args.action == "show":
+            letter = await get_dead_letter(redis, stream, args.id)
+            if letter is None:
+                print(f"newsdesk dlq: no dead letter {args.id} in {stream}", file=sys.stderr)
+                return 1
+            try:
+                body = entry_json(letter.fields, max_bytes=1 << 30).decode(errors="replace")
+            except Exception as exc:
+                body = f"<undecodable: {exc}>"
+            doc = {**letter.__dict__, "fields": None, "body": body}
+            print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        elif args.action == "retry":
+            ids = None if args.all else args.ids
+            done = await retry_dead_letters(redis, stream, ids, dry_run=args.dry_run)
+            verb = "would re-publish" if args.dry_run else "re-published"
+            print(f"{verb} {len(done)} entr{'y' if len(done) == 1 else 'ies'} to {stream}")
+        else:
+            ids = None if args.all else args.ids
+            count = await purge_dead_letters(redis, stream, ids, dry_run=args.dry_run)
+            print(f"{'would purge' if args.dry_run else 'purged'} {count} dead letter(s)")
+        return 0
+    finally:
+        await redis.aclose()
+
+
+def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action in ("retry", "purge") and not (args.all or args.ids):
+        print("newsdesk dlq: name the ids, or --all", file=sys.stderr)
+        return 2
+    return asyncio.run(_dlq(args, settings))
+
+
+async def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    stream = _stream(settings, args.stream)
+    group = args.group or STREAM_GROUPS[args.stream]
+    start = id_from(args.start)
+    redis = make_redis(settings)
+    try:
+        before = await rewind_group(redis, stream, group, start)
+    finally:
+        await redis.aclose()
+    print(f"group {group} on {stream} will re-deliver every entry after {before}")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    if args.stream == "views" and not args.i_know_views_recount:
+        print(
+            "newsdesk replay: replaying views counts them again on top of the current totals; "
+            "clear the ranking counters first, then pass --i-know-views-recount",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return asyncio.run(_replay(args, settings))
+    except ValueError as exc:
+        print(f"newsdesk replay: --from: {exc}", file=sys.stderr)
+        return 2
