@@ -25,6 +25,7 @@ from shared.health import health_router
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.settings import Settings
+from shared.trimming import trim_stream
 
 log = get_logger(__name__)
 
@@ -89,6 +90,21 @@ async def _watch_subscribers(rt: Runtime, interval_s: float = 2.0) -> None:
                 log.warning("subscriber.restart_failed", error=str(exc))
 
 
+async def _trim_streams(rt: Runtime) -> None:
+    """The consuming service trims what it consumes, never below what a group still needs."""
+    retention_ms = int(rt.settings.stream_retention_s * 1000)
+    while True:
+        await asyncio.sleep(rt.settings.trim_interval_s)
+        for stream in {s for s, _ in rt.groups}:
+            try:
+                removed = await trim_stream(rt.redis, stream, retention_ms=retention_ms)
+            except Exception as exc:
+                log.warning("stream.trim_failed", stream=stream, error=str(exc))
+                continue
+            if removed:
+                log.info("stream.trimmed", stream=stream, removed=removed)
+
+
 async def _poll_group_metrics(rt: Runtime, interval_s: float = 5.0) -> None:
     while True:
         for stream, group in rt.groups:
@@ -115,6 +131,7 @@ def build_service_app(
             rt.tasks.append(asyncio.create_task(_watch_subscribers(rt)))
         if rt.groups:
             rt.tasks.append(asyncio.create_task(_poll_group_metrics(rt)))
+            rt.tasks.append(asyncio.create_task(_trim_streams(rt)))
         try:
             yield
         finally:

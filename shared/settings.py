@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     shutdown_timeout_s: float = Field(default=10.0, gt=0)
 
     # streams
-    stream_maxlen: int = Field(default=1_000_000, ge=1000)
+    stream_retention_s: int = Field(default=7 * 24 * 3600, ge=0)
+    trim_interval_s: float = Field(default=60.0, gt=0)
+    redis_fsync: Literal["everysec", "always", "no"] = "everysec"
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     # ingest

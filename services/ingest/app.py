@@ -42,10 +42,8 @@ def build_app(settings: Settings) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
     )
     router = build_router(
-        ArticlePublisher(
-            redis, keys, maxlen=settings.stream_maxlen, ledger_ttl_s=settings.dedupe_ttl_s
-        ),
-        ViewPublisher(redis, keys, maxlen=settings.stream_maxlen),
+        ArticlePublisher(redis, keys, ledger_ttl_s=settings.dedupe_ttl_s),
+        ViewPublisher(redis, keys),
         gate,
     )
     app = build_service_app(

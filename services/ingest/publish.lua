@@ -1,7 +1,8 @@
 -- Idempotent, ordered publish of one article version: check the ledger, XADD, record.
 -- One script so "accepted" always means "in the stream", and a retry never duplicates.
 -- KEYS[1] ledger hash of the article, KEYS[2] the raw stream
--- ARGV: version, content hash, is_kill (0/1), payload, maxlen, ledger ttl seconds
+-- ARGV: version, content hash, is_kill (0/1), payload, ledger ttl seconds
+-- No MAXLEN here: the consuming service trims below what every group has read.
 local version = tonumber(ARGV[1])
 local is_kill = ARGV[3] == '1'
 local seen = redis.call('HMGET', KEYS[1], 'v', 'killed')
@@ -18,9 +19,9 @@ if seen_v ~= nil then
     if version < seen_v then return {'stale', ''} end
   end
 end
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', '__data__', ARGV[4])
+local id = redis.call('XADD', KEYS[2], '*', '__data__', ARGV[4])
 local top = version
 if seen_v ~= nil and seen_v > version then top = seen_v end
 redis.call('HSET', KEYS[1], 'v', top, 'h', ARGV[2], 'killed', is_kill and '1' or '0', 'entry', id)
-redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
 return {'accepted', id}

@@ -17,12 +17,9 @@ _SCRIPT = resources.files(__package__).joinpath("publish.lua").read_text()
 
 
 class ArticlePublisher:
-    def __init__(
-        self, redis: aioredis.Redis, keys: Keys, *, maxlen: int, ledger_ttl_s: int
-    ) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, ledger_ttl_s: int) -> None:
         self.redis = redis
         self.keys = keys
-        self.maxlen = maxlen
         self.ledger_ttl_s = ledger_ttl_s
         self._script = redis.register_script(_SCRIPT)
 
@@ -36,7 +33,6 @@ class ArticlePublisher:
                 raw.content_hash,
                 "1" if is_kill else "0",
                 raw.model_dump_json(),
-                self.maxlen,
                 self.ledger_ttl_s,
             ],
         )
@@ -45,15 +41,14 @@ class ArticlePublisher:
 
 
 class ViewPublisher:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, maxlen: int) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self.maxlen = maxlen
 
     async def publish(self, views: list[ViewEvent]) -> int:
         async with self.redis.pipeline(transaction=True) as pipe:
             for view in views:
                 data = orjson.dumps(view.model_dump(mode="json"))
-                pipe.xadd(self.keys.views, {"__data__": data}, maxlen=self.maxlen, approximate=True)
+                pipe.xadd(self.keys.views, {"__data__": data})
             await pipe.execute()
         return len(views)
