@@ -37,10 +37,10 @@ def ensure_redis(settings: Settings, data_dir: Path) -> tuple[str, RedisProcess 
     if "NEWSDESK_REDIS_URL" in os.environ or answers(settings.redis_url):
         return settings.redis_url, None
     port = int(DEFAULT_REDIS_URL.rsplit(":", 1)[1].split("/")[0])
-    private = start_redis(port, data_dir)
+    private = start_redis(port, data_dir, fsync=settings.redis_fsync)
     _say(
         f"no Redis answered at {settings.redis_url}; started a private redis-server "
-        f"(AOF on) at {private.url}, data in {data_dir}"
+        f"(AOF on, appendfsync {settings.redis_fsync}) at {private.url}, data in {data_dir}"
     )
     return private.url, private
 
