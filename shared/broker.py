@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
 
@@ -42,6 +43,19 @@ def make_broker(settings: Settings, **kwargs: Any) -> RedisBroker:
         graceful_timeout=settings.shutdown_timeout_s,
         socket_connect_timeout=5.0,
         logger=logging.getLogger("faststream.broker"),
+        # Per-message "Received"/"Processed" lines at DEBUG: handlers log one canonical line.
+        log_level=logging.DEBUG,
         **_credentials(settings),
         **kwargs,
     )
+
+
+def make_sync_redis(settings: Settings, *, timeout_s: float = 5.0) -> redis.Redis:
+    """For libraries and worker threads that need a blocking client."""
+    client: redis.Redis = redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=timeout_s,
+        socket_timeout=timeout_s + 5,
+        **_credentials(settings),
+    )
+    return client

@@ -8,6 +8,7 @@ newer writer meant is how data gets silently corrupted.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -15,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = 1
+_LAYOUT_SPACE = re.compile(r"[^\S\u3000]+")
 
 PubStatus = Literal["usable", "withheld", "canceled"]
 
@@ -84,7 +86,8 @@ class Article(_Model):
     @field_validator("headline")
     @classmethod
     def _headline_single_line(cls, value: str) -> str:
-        return " ".join(value.split())
+        # The ideographic space (U+3000) is punctuation in CJK headlines, not layout.
+        return _LAYOUT_SPACE.sub(" ", value).strip(" \t\r\n")
 
     def content_hash(self) -> str:
         """Hash of what taggers read; an update with the same hash keeps its tags."""

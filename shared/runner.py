@@ -3,8 +3,11 @@ never imports `services/` at import time."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from typing import cast
 
 import uvicorn
@@ -26,6 +29,28 @@ def load_factory(service: str) -> Callable[[Settings], FastAPI]:
     return cast(Callable[[Settings], FastAPI], getattr(module, attr))
 
 
+class GracefulServer(uvicorn.Server):
+    """Exits normally after a graceful stop.
+
+    uvicorn re-raises the captured SIGTERM once shutdown is complete, which makes the process
+    die "by signal" even though every entry was finished and acked; a supervisor (and
+    docker) would read that as a failure.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
 def run_service(service: str, settings: Settings) -> int:
     """Blocks until SIGTERM/SIGINT; uvicorn then runs the lifespan shutdown, which stops the
     broker gracefully (in-flight entries finish and are acked)."""
@@ -40,6 +65,6 @@ def run_service(service: str, settings: Settings) -> int:
         timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
         access_log=False,
     )
-    server = uvicorn.Server(config)
+    server = GracefulServer(config)
     server.run()
     return 0 if server.started else 1

@@ -1,19 +1,22 @@
 """Turns a request body into candidate articles, one outcome per item.
 
-A batch is judged item by item: one invalid article in a list of a hundred is reported as
-invalid and the other ninety-nine go on.
+The body is read by the wire parsers (content type first, sniffing otherwise), so a producer
+pushes whatever its wire speaks. A batch is judged item by item: one invalid article in a
+feed of a hundred is reported as invalid and the other ninety-nine go on.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
-from shared.errors import ParseError
-from shared.models import Article
+from services.ingest.parsers import ParsedItem, parse_bytes
+
+# Parsing a big feed or page takes milliseconds: off the event loop, so health checks and
+# other requests keep being answered.
+THREAD_THRESHOLD_BYTES = 32 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,47 +32,35 @@ class FieldError:
 class Candidate:
     """An item of the request: an article to publish, or the errors that refused it."""
 
-    article: Article | None
+    item: ParsedItem
     errors: list[FieldError] = field(default_factory=list)
-    guid: str | None = None
-    version: int | None = None
+
+    @property
+    def guid(self) -> str | None:
+        return self.item.article.guid if self.item.article else None
+
+    @property
+    def version(self) -> int | None:
+        return self.item.article.version if self.item.article else None
 
 
-def validation_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        out.append(
-            FieldError(
-                field=f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body", reason=err["msg"]
-            )
-        )
-    return out
+def validation_errors(exc: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(field=".".join(str(p) for p in err["loc"]) or "body", reason=err["msg"])
+        for err in exc.errors()
+    ]
 
 
-def load_json(body: bytes) -> Any:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise ParseError(f"not valid JSON: {exc}", field="body") from exc
+def _candidate(item: ParsedItem) -> Candidate:
+    if item.error is None:
+        return Candidate(item)
+    return Candidate(item, [FieldError(item.error.field or "body", item.error.reason)])
 
 
-def canonical_candidates(doc: Any) -> list[Candidate]:
-    items = doc if isinstance(doc, list) else [doc]
-    if not items:
-        raise ParseError("empty list: send at least one article", field="body")
+async def candidates(body: bytes, content_type: str | None) -> list[Candidate]:
+    """Raises UnsupportedFormatError (415) or ParseError (422) for an unreadable body."""
+    if len(body) > THREAD_THRESHOLD_BYTES:
+        items = await asyncio.to_thread(parse_bytes, body, content_type=content_type)
+    else:
+        items = parse_bytes(body, content_type=content_type)
     return [_candidate(item) for item in items]
-
-
-def _candidate(item: Any) -> Candidate:
-    if not isinstance(item, dict):
-        return Candidate(
-            None, [FieldError("body", f"expected an object, got {type(item).__name__}")]
-        )
-    guid = item.get("guid") if isinstance(item.get("guid"), str) else None
-    version = item.get("version") if isinstance(item.get("version"), int) else None
-    try:
-        article = Article.model_validate(item)
-    except ValidationError as exc:
-        return Candidate(None, validation_errors(exc), guid, version)
-    return Candidate(article, [], article.guid, article.version)

@@ -5,21 +5,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from services.ingest.auth import AuthError, Producer, ProducerRegistry, Scope, check_signature
-from services.ingest.documents import (
-    Candidate,
-    canonical_candidates,
-    load_json,
-    validation_errors,
-)
+from services.ingest.documents import Candidate, candidates, validation_errors
 from services.ingest.publisher import ArticlePublisher, ViewPublisher
 from services.ingest.ratelimit import RateLimiter
-from shared.errors import ParseError
+from shared.errors import ParseError, UnsupportedFormatError
 from shared.logging import get_logger
 from shared.models import Article, RawArticle, ViewEvent, article_id
 
@@ -35,9 +31,24 @@ ARTICLE_BODY_DOC: dict[str, Any] = {
                     "oneOf": [
                         {"$ref": "#/components/schemas/Article"},
                         {"type": "array", "items": {"$ref": "#/components/schemas/Article"}},
+                        {"type": "object", "description": "a ninjs 1.x-3.x item or list"},
                     ]
                 }
-            }
+            },
+            **{
+                mime: {"schema": {"type": "string"}}
+                for mime in (
+                    "application/xml",
+                    "text/xml",
+                    "application/rss+xml",
+                    "application/atom+xml",
+                    "application/vnd.iptc.g2.newsitem+xml",
+                    "application/vnd.iptc.g2.newsmessage+xml",
+                    "application/nitf+xml",
+                    "text/html",
+                    "text/plain",
+                )
+            },
         },
     }
 }
@@ -111,6 +122,7 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing or unknown producer key"},
     403: {"description": "revoked key, or a key without this scope"},
     413: {"description": "body above the size limit"},
+    415: {"description": "a content type ingest cannot read"},
     422: {"description": "invalid input: each error names the field and the reason"},
     429: {"description": "producer rate limit exceeded; see Retry-After"},
     503: {"description": "storage unavailable: nothing was accepted"},
@@ -128,15 +140,21 @@ def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -
         responses=AUTH_RESPONSES,
     )
     async def post_articles(request: Request) -> JSONResponse:
-        producer_record, body = await gate.admit(request, "articles")
-        producer = producer_record.name
+        """Any wire format by Content-Type (or sniffed): canonical or ninjs JSON, NewsML-G2,
+        NITF, NewsML 1.2, ANPA 1312, IPTC 7901, RSS/Atom (one article per item), HTML
+        pages and scraped text pages."""
+        producer, body = await gate.admit(request, "articles")
         try:
-            candidates = canonical_candidates(load_json(body))
+            found = await candidates(body, request.headers.get("content-type"))
+        except UnsupportedFormatError as exc:
+            raise HTTPException(415, detail=exc.reason) from exc
         except ParseError as exc:
             raise _unprocessable([{"field": exc.field or "body", "reason": exc.reason}]) from exc
-        if len(candidates) == 1 and candidates[0].article is None:
-            raise _unprocessable([e.as_dict() for e in candidates[0].errors])
-        results = [await _publish_one(articles, c, producer, "json") for c in candidates]
+        if not found:
+            raise _unprocessable([{"field": "body", "reason": "the document holds no article"}])
+        if len(found) == 1 and found[0].item.article is None:
+            raise _unprocessable([e.as_dict() for e in found[0].errors])
+        results = [await _publish_one(articles, c, producer.name) for c in found]
         return JSONResponse({"results": results}, status_code=202)
 
     @router.post(
@@ -149,10 +167,10 @@ def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -
     async def post_views(request: Request) -> dict[str, int]:
         producer, body = await gate.admit(request, "views")
         try:
-            doc = load_json(body)
+            doc = orjson.loads(body)
             events = _VIEWS.validate_python(doc if isinstance(doc, list) else [doc])
-        except ParseError as exc:
-            raise _unprocessable([{"field": exc.field or "body", "reason": exc.reason}]) from exc
+        except orjson.JSONDecodeError as exc:
+            raise _unprocessable([{"field": "body", "reason": f"not valid JSON: {exc}"}]) from exc
         except ValidationError as exc:
             raise _unprocessable([e.as_dict() for e in validation_errors(exc)]) from exc
         for event in events:
@@ -165,9 +183,9 @@ def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -
 
 
 async def _publish_one(
-    publisher: ArticlePublisher, candidate: Candidate, producer: str, fmt: str
+    publisher: ArticlePublisher, candidate: Candidate, producer: str
 ) -> dict[str, Any]:
-    if candidate.article is None:
+    if candidate.item.article is None:
         return {
             "id": article_id(producer, candidate.guid) if candidate.guid else None,
             "guid": candidate.guid,
@@ -175,11 +193,11 @@ async def _publish_one(
             "status": "invalid",
             "errors": [e.as_dict() for e in candidate.errors],
         }
-    article: Article = candidate.article
+    article: Article = candidate.item.article
     raw = RawArticle(
         id=article_id(producer, article.guid),
         producer=producer,
-        format=fmt,
+        format=candidate.item.format,
         content_hash=article.content_hash(),
         article=article,
     )
