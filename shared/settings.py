@@ -7,14 +7,23 @@ instead of failing on the first message an hour later.
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.keys import Keys
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class FeedSource(BaseModel):
+    """One RSS/Atom feed `newsdesk ingest` polls (NEWSDESK_FEEDS is a JSON list of these)."""
+
+    url: str = Field(pattern=r"^https?://")
+    interval_s: float | None = Field(default=None, gt=0)
+    producer: str | None = None
 
 
 class Settings(BaseSettings):
@@ -52,6 +61,15 @@ class Settings(BaseSettings):
     require_auth: bool = True
     rate_limit_per_s: int = Field(default=500, ge=0)
     dedupe_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
+
+    # ingest pull transports
+    feeds: list[FeedSource] = Field(default_factory=list)
+    feed_default_interval_s: float = Field(default=300.0, gt=0)
+    feed_quiet_after_s: float = Field(default=6 * 3600.0, gt=0)
+    feed_producer: str = "feeds"
+    drop_dir: Path | None = None
+    drop_poll_s: float = Field(default=2.0, gt=0)
+    drop_producer: str = "dropfolder"
 
     # ranking
     timezone: str = "Asia/Tokyo"
