@@ -58,6 +58,10 @@ class Keys:
     def rate_limit(self, producer: str, window: int) -> str:
         return self._k("ingest", "rate", producer, str(window))
 
+    def view_dedupe_prefix(self) -> str:
+        """`<prefix><event id>` marks a producer-chosen view id seen (expires)."""
+        return self._k("ingest", "view", "")
+
     def feed_state(self, url_hash: str) -> str:
         return self._k("ingest", "feed", url_hash)
 

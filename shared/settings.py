@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     require_auth: bool = True
     rate_limit_per_s: int = Field(default=500, ge=0)
     dedupe_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
+    view_dedupe_window_s: int = Field(default=900, ge=1)
 
     # ingest pull transports
     feeds: list[FeedSource] = Field(default_factory=list)

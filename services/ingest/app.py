@@ -43,7 +43,7 @@ def build_app(settings: Settings) -> FastAPI:
     )
     router = build_router(
         ArticlePublisher(redis, keys, ledger_ttl_s=settings.dedupe_ttl_s),
-        ViewPublisher(redis, keys),
+        ViewPublisher(redis, keys, dedupe_window_s=settings.view_dedupe_window_s),
         gate,
     )
     app = build_service_app(

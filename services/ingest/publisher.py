@@ -14,6 +14,7 @@ from shared.models import RawArticle, ViewEvent
 
 PublishStatus = Literal["accepted", "duplicate", "stale"]
 _SCRIPT = resources.files(__package__).joinpath("publish.lua").read_text()
+_VIEWS_SCRIPT = resources.files(__package__).joinpath("views.lua").read_text()
 
 
 class ArticlePublisher:
@@ -41,14 +42,20 @@ class ArticlePublisher:
 
 
 class ViewPublisher:
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    """Views whose producer chose the event id are deduplicated for `dedupe_window_s`, so
+    retrying an unanswered POST never counts a view twice; server-made ids need no check."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, dedupe_window_s: int) -> None:
         self.redis = redis
         self.keys = keys
+        self.dedupe_window_s = dedupe_window_s
+        self._script = redis.register_script(_VIEWS_SCRIPT)
 
-    async def publish(self, views: list[ViewEvent]) -> int:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for view in views:
-                data = orjson.dumps(view.model_dump(mode="json"))
-                pipe.xadd(self.keys.views, {"__data__": data})
-            await pipe.execute()
-        return len(views)
+    async def publish(self, views: list[tuple[ViewEvent, bool]]) -> int:
+        """`views` pairs each event with whether its id came from the producer."""
+        args: list[str | bytes | int] = [self.keys.view_dedupe_prefix(), self.dedupe_window_s]
+        for view, client_id in views:
+            args.append(view.event_id if client_id else "")
+            args.append(orjson.dumps(view.model_dump(mode="json")))
+        added: int = await self._script(keys=[self.keys.views], args=args)
+        return added

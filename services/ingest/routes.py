@@ -168,16 +168,18 @@ def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -
         producer, body = await gate.admit(request, "views")
         try:
             doc = orjson.loads(body)
-            events = _VIEWS.validate_python(doc if isinstance(doc, list) else [doc])
+            docs = doc if isinstance(doc, list) else [doc]
+            events = _VIEWS.validate_python(docs)
         except orjson.JSONDecodeError as exc:
             raise _unprocessable([{"field": "body", "reason": f"not valid JSON: {exc}"}]) from exc
         except ValidationError as exc:
             raise _unprocessable([e.as_dict() for e in validation_errors(exc)]) from exc
         for event in events:
             event.producer = producer.name
-        accepted = await views.publish(events)
-        log.info("views.accepted", count=accepted)
-        return {"accepted": accepted}
+        client_ids = [isinstance(d, dict) and "event_id" in d for d in docs]
+        accepted = await views.publish(list(zip(events, client_ids, strict=True)))
+        log.info("views.accepted", count=accepted, duplicates=len(events) - accepted)
+        return {"accepted": accepted, "duplicates": len(events) - accepted}
 
     return router
 

@@ -132,7 +132,7 @@ async def test_views_are_accepted_with_server_defaults(
         resp = await http.post("/v1/views", json=views)
         bad = await http.post("/v1/views", json=[{"article_id": "a"}, {"reader_id": "x"}])
     assert resp.status_code == 202
-    assert resp.json() == {"accepted": 2}
+    assert resp.json() == {"accepted": 2, "duplicates": 0}
     rows = await redis_client.xrange(settings.keys.views)
     docs = [orjson.loads(f[b"__data__"]) for _, f in rows]
     assert [d["article_id"] for d in docs] == ["a1", "a2"]
@@ -159,3 +159,17 @@ async def test_health_metrics_and_docs(settings: Settings) -> None:
     channels = orjson.dumps(asyncapi.json()).decode()
     assert "articles.raw" in channels
     assert "views" in channels
+
+
+async def test_retried_views_with_producer_event_ids_are_not_duplicated(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    views = [{"article_id": "a", "event_id": f"ev-{n}"} for n in range(3)]
+    async with running(build_app(settings)) as http:
+        first = await http.post("/v1/views", json=views)
+        retry = await http.post("/v1/views", json=[*views, {"article_id": "a", "event_id": "ev-9"}])
+        anonymous = await http.post("/v1/views", json=[{"article_id": "a"}, {"article_id": "a"}])
+    assert first.json() == {"accepted": 3, "duplicates": 0}
+    assert retry.json() == {"accepted": 1, "duplicates": 3}
+    assert anonymous.json() == {"accepted": 2, "duplicates": 0}
+    assert await redis_client.xlen(settings.keys.views) == 6
