@@ -1,0 +1,137 @@
+"""Compose the taggers into the `Tags` of one article; the only place that knows their order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+
+from services.enricher.taggers import duplicates, topics
+from services.enricher.taggers.datelines import Dateline, find_dateline
+from services.enricher.taggers.duplicates import StoryIndex, StoryMatch
+from services.enricher.taggers.entities import extract_entities
+from services.enricher.taggers.keywords import extract_keywords
+from services.enricher.taggers.language import detect_language
+from services.enricher.taggers.stats import counts, lead_summary, reading_time_s
+from shared.models import Article, Entity, Tags, TagSubject, Topic
+
+# Bump whenever a tagger, its data or its thresholds change: replays then re-tag, and stored
+# tags say which rules made them.
+ENRICHER_VERSION = "1.0.0"
+HEADLINE_SEPARATOR = "\n\n"
+
+
+def creator(tagger: str) -> str:
+    return f"newsdesk-enricher/{tagger}@{ENRICHER_VERSION}"
+
+
+def tagging_text(article: Article) -> tuple[str, int]:
+    """What the taggers read: headline, a blank line, the body. Entity spans index into it."""
+    return article.headline + HEADLINE_SEPARATOR + article.body_text, len(article.headline) + 2
+
+
+@contextmanager
+def _timed(timings: dict[str, float] | None, name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    if timings is not None:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def tag_article(
+    article: Article,
+    *,
+    index: StoryIndex | None,
+    article_id: str,
+    timings: dict[str, float] | None = None,
+) -> Tags:
+    """Tags for one article; `index` places it in a story (None: it is its own story).
+
+    Pure apart from `index`, which the caller owns; `timings`, when given, collects the seconds
+    each tagger took (the benchmark reads it).
+    """
+    text, body_at = tagging_text(article)
+    with _timed(timings, "language"):
+        language = detect_language(text, article.language)
+    with _timed(timings, "dateline"):
+        dateline = find_dateline(article.body_text)
+    with _timed(timings, "topics"):
+        hints = [article.section or "", *article.keywords]
+        found_topics = topics.classify(article.headline, article.body_text, article.subjects, hints)
+    with _timed(timings, "entities"):
+        entities = _entities(text, language, _shift(dateline, body_at), len(article.headline))
+    story_from = dateline.end if dateline else 0
+    with _timed(timings, "keywords"):
+        lead = f"{article.headline}. {article.body_text[story_from:]}"
+        keywords = extract_keywords(lead, language)
+    with _timed(timings, "stats"):
+        measured = counts(text)
+        summary = lead_summary(article.body_text, story_from)
+    with _timed(timings, "duplicates"):
+        anchors = frozenset(f"{e.type}:{e.name}" for e in entities)
+        story = _place_story(article, index, article_id, text, anchors)
+    return Tags(
+        language=language,
+        topics=[topics_model(t) for t in found_topics],
+        entities=entities,
+        keywords=keywords,
+        dateline=dateline.place if dateline else None,
+        dateline_agency=dateline.agency if dateline else None,
+        word_count=sum(measured),
+        reading_time_s=reading_time_s(text, measured),
+        summary=summary,
+        story_id=story.story_id,
+        duplicate_of=story.duplicate_of,
+        subjects=[_subject(t) for t in found_topics],
+    )
+
+
+def topics_model(found: topics.TopicScore) -> Topic:
+    return Topic(code=found.code, label=found.label, score=found.score)
+
+
+def _subject(found: topics.TopicScore) -> TagSubject:
+    return TagSubject(
+        uri=topics.MEDTOP_URI + found.code.removeprefix("medtop:"),
+        name=found.label,
+        creator=creator("topics"),
+        confidence=round(found.score * 100),
+    )
+
+
+def _shift(dateline: Dateline | None, offset: int) -> Dateline | None:
+    """The dateline found in the body, with offsets into the tagging text."""
+    if dateline is None:
+        return None
+    return replace(dateline, start=dateline.start + offset, end=dateline.end + offset)
+
+
+def _entities(
+    text: str, language: str | None, dateline: Dateline | None, headline_end: int
+) -> list[Entity]:
+    """'(AP)' in a dateline credits the wire; it is not something the story names."""
+    entities = extract_entities(text, language, dateline, headline_end)
+    if dateline is None or dateline.agency is None:
+        return entities
+    return [
+        e for e in entities if not (dateline.start < e.start < dateline.end and e.type == "org")
+    ]
+
+
+def _published(article: Article) -> datetime | None:
+    return article.published_at or article.versioncreated or article.firstcreated
+
+
+def _place_story(
+    article: Article, index: StoryIndex | None, key: str, text: str, anchors: frozenset[str]
+) -> StoryMatch:
+    """Kill notices join the story of their guid but never start or match one."""
+    if index is None:
+        return StoryMatch(key, None, None)
+    if article.pubstatus == "canceled":
+        known = index.get(key)
+        return StoryMatch(known.story_id if known else key, None, key if known else None)
+    signature = duplicates.signature(text)
+    return duplicates.assign_story(index, key, signature, _published(article), anchors)

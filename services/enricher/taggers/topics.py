@@ -1,0 +1,140 @@
+"""IPTC Media Topics (17 top levels): multilingual keyword lexicons plus the wire's own subjects."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import ahocorasick
+
+from shared.models import Subject
+
+LABELS: dict[str, str] = {
+    "01000000": "arts, culture, entertainment and media",
+    "02000000": "crime, law and justice",
+    "03000000": "disaster, accident and emergency incident",
+    "04000000": "economy, business and finance",
+    "05000000": "education",
+    "06000000": "environment",
+    "07000000": "health",
+    "08000000": "human interest",
+    "09000000": "labour",
+    "10000000": "lifestyle and leisure",
+    "11000000": "politics",
+    "12000000": "religion",
+    "13000000": "science and technology",
+    "14000000": "society",
+    "15000000": "sport",
+    "16000000": "conflict, war and peace",
+    "17000000": "weather",
+}
+MEDTOP_URI = "http://cv.iptc.org/newscodes/mediatopic/"
+HEADLINE_WEIGHT = 4.0  # the headline states what the story is about
+LEAD_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+WIRE_WEIGHT = 12.0  # an editor chose the wire's subjects; keywords only guess
+SECTION_WEIGHT = 3.0
+RELATIVE_CUTOFF = 0.4  # secondary topics need this share of the primary's score
+MAX_TOPICS = 3
+_CODE = re.compile(r"(?<!\d)(\d{8})(?!\d)")
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    code: str  # "medtop:04000000"
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _Term:
+    code: str
+    prefix: bool
+    cjk: bool
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> ahocorasick.Automaton:
+    """Every lexicon term of every language in one automaton, built once per process."""
+    terms: dict[str, list[_Term]] = defaultdict(list)
+    text = (resources.files("services.enricher") / "data" / "topics.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        code, _lang, words = line.split("\t")
+        for word in words.split("|"):
+            prefix = word.endswith("*")
+            key = word.rstrip("*").lower()
+            cjk = not key.isascii() and not re.search(r"[a-zà-ÿ]", key)
+            terms[key].append(_Term(f"{code}000000", prefix, cjk))
+    automaton = ahocorasick.Automaton()
+    for key, values in terms.items():
+        automaton.add_word(key, (len(key), tuple(values)))
+    automaton.make_automaton()
+    return automaton
+
+
+def keyword_scores(text: str) -> dict[str, float]:
+    """Lexicon hits per top-level code; Latin terms must start (and unless * end) a word."""
+    scores: dict[str, float] = defaultdict(float)
+    lowered = text.lower()
+    for end, (length, values) in _automaton().iter(lowered):
+        start = end - length + 1
+        before = lowered[start - 1] if start else " "
+        after = lowered[end + 1] if end + 1 < len(lowered) else " "
+        seen: set[str] = set()
+        for term in values:
+            if term.code in seen:
+                continue
+            if not term.cjk and (before.isalnum() or (not term.prefix and after.isalnum())):
+                continue
+            seen.add(term.code)
+            scores[term.code] += 1.0
+    return scores
+
+
+def wire_codes(subjects: list[Subject]) -> list[str]:
+    """Top-level codes from IPTC subject codes and top-level Media Topic codes the wire sent."""
+    out: list[str] = []
+    for subject in subjects:
+        match = _CODE.search(subject.code)
+        if match is None:
+            continue
+        digits = match.group(1)
+        top = int(digits[:2])
+        is_medtop_top = digits.endswith("000000")
+        scheme = (subject.scheme or subject.code).lower()
+        if 1 <= top <= 17 and (is_medtop_top or "medtop" not in scheme):
+            code = f"{digits[:2]}000000"
+            if code not in out:
+                out.append(code)
+    return out
+
+
+def classify(
+    headline: str, body: str, subjects: list[Subject], hints: list[str] | None = None
+) -> list[TopicScore]:
+    """Up to three topics, primary first, scored 0..1 relative to the primary."""
+    lead, _, rest = body.partition("\n")
+    totals: dict[str, float] = defaultdict(float)
+    for weight, part in ((HEADLINE_WEIGHT, headline), (LEAD_WEIGHT, lead), (BODY_WEIGHT, rest)):
+        for code, hits in keyword_scores(part).items():
+            totals[code] += weight * hits
+    for hint in hints or []:
+        for code, hits in keyword_scores(hint).items():
+            totals[code] += SECTION_WEIGHT * min(hits, 1.0)
+    for rank, code in enumerate(wire_codes(subjects)):
+        totals[code] += WIRE_WEIGHT - rank
+    if not totals:
+        return []
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    best = ranked[0][1]
+    out: list[TopicScore] = []
+    for code, value in ranked[:MAX_TOPICS]:
+        share = value / best
+        if share >= RELATIVE_CUTOFF:
+            out.append(TopicScore(f"medtop:{code}", LABELS[code], round(share, 3)))
+    return out

@@ -1,0 +1,74 @@
+"""Media Topic classification: wire subject codes first, then multilingual lexicons."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.enricher.taggers.topics import LABELS, classify, wire_codes
+from shared.models import Subject
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        (Subject(code="medtop:04000000"), ["04000000"]),
+        (Subject(code="http://cv.iptc.org/newscodes/mediatopic/15000000"), ["15000000"]),
+        (Subject(code="subj:15065000", scheme="subj"), ["15000000"]),
+        (Subject(code="04008000"), ["04000000"]),
+        (Subject(code="medtop:20000763"), []),  # a deeper Media Topic: no top level in the code
+        (Subject(code="NEWS"), []),
+    ],
+)
+def test_wire_codes(subject: Subject, expected: list[str]) -> None:
+    assert wire_codes([subject]) == expected
+
+
+@pytest.mark.parametrize(
+    ("headline", "body", "primary"),
+    [
+        (
+            "Alcaraz beats Djokovic in Wimbledon final",
+            "The Spaniard won the match and the title.",
+            "15",
+        ),
+        ("Earthquake kills dozens", "Rescuers searched collapsed buildings after the quake.", "03"),
+        ("Parliament passes budget", "Lawmakers voted after the opposition walked out.", "11"),
+        ("Inflation slows, central bank cuts rates", "Markets rallied as investors cheered.", "04"),
+        (
+            "Streik bei der Bahn",
+            "Die Gewerkschaft ruft zum Streik auf; Lokführer legen die Arbeit nieder.",
+            "09",
+        ),
+        ("Le pape François célèbre la messe", "Des milliers de fidèles à la cathédrale.", "12"),
+        (
+            "Lluvias torrenciales en Valencia",
+            "La Aemet mantiene los avisos por tormentas y lluvia.",
+            "17",
+        ),
+        ("能登で震度7の地震", "津波警報が出され、住民が避難した。", "03"),
+        ("嫦娥六号成功着陆", "探测器带回月球样品，科研人员将开展研究。", "13"),
+        ("합계출산율 역대 최저", "출생아 수가 줄고 인구 감소가 이어졌다.", "14"),
+    ],
+)
+def test_primary_topic(headline: str, body: str, primary: str) -> None:
+    found = classify(headline, body, [])
+    assert found
+    assert found[0].code == f"medtop:{primary}000000"
+    assert found[0].score == 1.0
+    assert all(0.0 <= t.score <= 1.0 for t in found)
+
+
+def test_wire_subject_outweighs_keywords() -> None:
+    found = classify(
+        "Election result", "Voters chose a new parliament.", [Subject(code="medtop:04000000")]
+    )
+    assert found[0].code == "medtop:04000000"
+    assert len(found) <= 3
+
+
+def test_labels_cover_the_seventeen_top_levels() -> None:
+    assert sorted(LABELS) == [f"{n:02d}000000" for n in range(1, 18)]
+
+
+def test_nothing_to_go_on_gives_no_topic() -> None:
+    assert classify("", "", []) == []
