@@ -101,4 +101,7 @@ def test_enriched_round_trips_through_json() -> None:
 
 
 def test_ideographic_space_in_a_headline_is_kept() -> None:
-    assert Article(guid="g", headline="能登半島地震\u3000輪島で火災\n").headline == "能登半島地震\u3000輪島で火災"
+    assert (
+        Article(guid="g", headline="能登半島地震\u3000輪島で火災\n").headline
+        == "能登半島地震\u3000輪島で火災"
+    )

@@ -1,0 +1,74 @@
+"""Ranking's stream handlers: article metadata from articles.enriched, counts from views."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import structlog
+from prometheus_client import Counter
+
+from services.ranking.store import RankingStore
+from shared.consumer import Delivery
+from shared.logging import get_logger
+from shared.metrics import ServiceMetrics
+from shared.models import EnrichedArticle, ViewEvent
+
+log = get_logger(__name__)
+
+
+class RankingHandlers:
+    def __init__(
+        self, store: RankingStore, metrics: ServiceMetrics, *, views_stream: str, group: str
+    ) -> None:
+        self.store = store
+        self.metrics = metrics
+        self.views_stream = views_stream
+        self.group = group
+        self.views = Counter(
+            "newsdesk_views_total",
+            "View events by what counting did with them (bots and repeats are rejections)",
+            ["outcome"],
+            registry=metrics.registry,
+        )
+
+    async def on_enriched_article(self, enriched: EnrichedArticle, entry_id: str) -> None:
+        with structlog.contextvars.bound_contextvars(
+            article_id=enriched.id, event_id=enriched.event_id
+        ):
+            await self.store.upsert_article(enriched)
+            log.info(
+                "article.ranked" if enriched.article.pubstatus != "canceled" else "article.killed",
+                version=enriched.article.version,
+                section=enriched.article.section,
+            )
+
+    async def on_views(self, batch: Sequence[Delivery[ViewEvent]]) -> None:
+        """Counts and acks the batch in one atomic step (the store's Lua script)."""
+        started = time.perf_counter()
+        result = await self.store.count_views(
+            self.views_stream,
+            self.group,
+            [(d.entry_id, d.message) for d in batch],
+            datetime.now(UTC),
+        )
+        for outcome, count in (
+            ("counted", result.counted),
+            ("duplicate", result.duplicates),
+            ("rejected_bot", result.rejected_bots),
+            ("rejected_repeat", result.rejected_repeat),
+            ("unknown_article", result.unknown),
+        ):
+            if count:
+                self.views.labels(outcome).inc(count)
+        log.info(
+            "views.counted",
+            batch=len(batch),
+            counted=result.counted,
+            duplicates=result.duplicates,
+            bots=result.rejected_bots,
+            repeats=result.rejected_repeat,
+            unknown=result.unknown,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )

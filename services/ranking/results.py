@@ -1,0 +1,41 @@
+"""What the ranking store hands back: list items for the HTTP answers and batch outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+
+class RankedItem(BaseModel):
+    """One row of /v1/popular, /v1/ranking or /v1/trending (the shape issue 5 fixes)."""
+
+    rank: int
+    id: str
+    headline: str
+    section: str | None = None
+    url: str | None = None
+    views: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class CountResult:
+    """Outcome of one batch; the five counts add up to the batch size.
+
+    `counted` views entered the popularity lists. `rejected_repeat` views were a reader the
+    repeat filter had already counted: they add to the article's all-time `views` and unique
+    readers but not to the lists. `duplicates` were acked before (redelivery, a reclaim race)
+    and changed nothing. `unknown` were views of an article ranking never saw, or killed.
+    """
+
+    counted: int = 0
+    duplicates: int = 0
+    rejected_bots: int = 0
+    rejected_repeat: int = 0
+    unknown: int = 0
+
+    @property
+    def total(self) -> int:
+        rejected = self.rejected_bots + self.rejected_repeat
+        return self.counted + self.duplicates + rejected + self.unknown

@@ -1,0 +1,85 @@
+"""Ranking's read API: the lists a site shows and one article's numbers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from services.ranking.dashboard import render_dashboard
+from services.ranking.results import RankedItem
+from services.ranking.store import RankingStore
+
+Window = Literal["1h", "24h", "7d", "today", "yesterday", "week", "all"]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+class ItemList(BaseModel):
+    items: list[RankedItem]
+
+
+def build_router(store: RankingStore) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["ranking"])
+
+    @router.get("/popular", response_model=ItemList)
+    async def popular(
+        section: Annotated[str, Query(min_length=1, max_length=200, description="any case")],
+        window: Window = "24h",
+        limit: Limit = 5,
+    ) -> ItemList:
+        """Most viewed articles of one section ("Popular in World")."""
+        items = await store.top(
+            scope=f"section:{section}", window=window, limit=limit, now=datetime.now(UTC)
+        )
+        return ItemList(items=items)
+
+    @router.get("/ranking", response_model=ItemList)
+    async def ranking(window: Window = "24h", limit: Limit = 5) -> ItemList:
+        """The site-wide access ranking."""
+        items = await store.top(scope="site", window=window, limit=limit, now=datetime.now(UTC))
+        return ItemList(items=items)
+
+    @router.get("/trending", response_model=ItemList)
+    async def trending(
+        type: Literal["person", "org", "place", "topic"],
+        window: Window = "1h",
+        limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    ) -> ItemList:
+        """People, organisations, places or topics gaining readers now (decayed score)."""
+        items = await store.trending(type=type, window=window, limit=limit, now=datetime.now(UTC))
+        return ItemList(items=items)
+
+    @router.get("/articles/{article_id}", responses={404: {"description": "unknown or killed"}})
+    async def article(article_id: str) -> dict[str, Any]:
+        """Stored fields and tags, views all time and per window, readers, rank, score."""
+        stats = await store.article_stats(article_id, datetime.now(UTC))
+        if stats is None:
+            raise HTTPException(404, detail=f"no live article {article_id!r}")
+        return stats
+
+    return router
+
+
+def build_dashboard_router(store: RankingStore) -> APIRouter:
+    router = APIRouter(tags=["dashboard"])
+
+    @router.get("/", response_class=HTMLResponse)
+    async def dashboard(window: Window = "24h") -> HTMLResponse:
+        """The access ranking, popular articles of each section in it, and what is trending."""
+        now = datetime.now(UTC)
+        ranking = await store.top(scope="site", window=window, limit=10, now=now)
+        sections = sorted({item.section for item in ranking if item.section})
+        popular = {
+            section: await store.top(scope=f"section:{section}", window=window, limit=5, now=now)
+            for section in sections
+        }
+        trending = {
+            kind: await store.trending(type=kind, window="24h", limit=5, now=now)
+            for kind in ("person", "org", "place")
+        }
+        return HTMLResponse(render_dashboard(window, ranking, popular, trending))
+
+    return router

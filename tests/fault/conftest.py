@@ -1,0 +1,70 @@
+"""The fault suite writes what it tried and what survived to docs/RELIABILITY.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fault.harness import System
+
+REPORT = Path(__file__).resolve().parents[2] / "docs" / "RELIABILITY.md"
+
+
+@dataclass
+class FaultRow:
+    fault: str
+    tried: int
+    accepted: int
+    lost: int
+    duplicated: int
+    note: str = ""
+
+
+ROWS: list[FaultRow] = []
+
+
+@pytest.fixture
+def record() -> Callable[..., FaultRow]:
+    """`record(fault=..., tried=..., ...)` adds a row to the report."""
+
+    def add(**fields: Any) -> FaultRow:
+        row = FaultRow(**fields)
+        ROWS.append(row)
+        return row
+
+    return add
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Iterator[System]:
+    sut = System(root=tmp_path)
+    try:
+        sut.up()
+        yield sut
+    finally:
+        sut.down()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not ROWS:
+        return
+    lines = [
+        "# Reliability: what the fault suite tried",
+        "",
+        "Written by `tests/fault/` on every run (`./dev test`); the guarantees are in",
+        "DESIGN.md and the README. Last run: " + datetime.now(UTC).isoformat(timespec="seconds"),
+        "",
+        "| fault | times tried | accepted | lost | duplicated | note |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    lines += [
+        f"| {r.fault} | {r.tried} | {r.accepted} | {r.lost} | {r.duplicated} | {r.note} |"
+        for r in ROWS
+    ]
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,60 @@
+"""Exactly once in effect: redelivered or reclaimed entries are never counted twice."""
+
+from __future__ import annotations
+
+from services.ranking.store import RankingStore
+from tests.integration.ranking.conftest import GROUP, NOW, Feed, article, view
+
+
+async def total(store: RankingStore, aid: str) -> int:
+    stats = await store.article_stats(aid, NOW)
+    assert stats is not None
+    return int(stats["views"])
+
+
+async def test_a_crash_before_counting_leaves_entries_pending_and_counts_them_once(
+    store: RankingStore, feed: Feed
+) -> None:
+    await store.upsert_article(article("a1"))
+    await feed.add([view("a1") for _ in range(5)])
+    read = await feed.read()  # the consumer "crashes" here: nothing counted, all pending
+    assert (await feed.redis.xpending(feed.keys.views, GROUP))["pending"] == 5
+    again = await feed.read(last="0")  # restart: its own pending entries come back
+    assert [i for i, _ in again] == [i for i, _ in read]
+    assert (await feed.count(again)).counted == 5
+    assert (await feed.count(again)).duplicates == 5  # a redelivery after the script
+    assert await feed.read(last="0") == []
+    assert await total(store, "a1") == 5
+
+
+async def test_a_reclaimed_batch_is_counted_by_one_consumer_only(
+    store: RankingStore, feed: Feed
+) -> None:
+    await store.upsert_article(article("a1"))
+    await feed.add([view("a1") for _ in range(4)])
+    slow = await feed.read("slow")
+    ids = [i for i, _ in slow]
+    claimed = await feed.redis.xclaim(feed.keys.views, GROUP, "claimer", 0, ids)
+    assert len(claimed) == 4  # still pending, now owned by the claimer
+    first = await feed.count(slow[:2])  # the claimer counts half of them ...
+    second = await feed.count(slow)  # ... then the slow consumer finishes its batch
+    assert (first.counted, second.counted, second.duplicates) == (2, 2, 2)
+    assert await total(store, "a1") == 4
+    assert (await feed.redis.xpending(feed.keys.views, GROUP))["pending"] == 0
+
+
+async def test_the_same_entry_twice_in_one_batch_counts_once(
+    store: RankingStore, feed: Feed
+) -> None:
+    await store.upsert_article(article("a1"))
+    await feed.add([view("a1")])
+    entries = await feed.read()
+    result = await feed.count(entries + entries)
+    assert (result.counted, result.duplicates) == (1, 1)
+
+
+async def test_counting_leaves_no_consumer_behind(store: RankingStore, feed: Feed) -> None:
+    await store.upsert_article(article("a1"))
+    await feed.views([view("a1")])
+    names = {c["name"] for c in await feed.redis.xinfo_consumers(feed.keys.views, GROUP)}
+    assert names == {b"c1"}
