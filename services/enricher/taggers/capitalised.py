@@ -10,10 +10,11 @@ from typing import NamedTuple
 from services.enricher.taggers import entity_cues as cues
 
 _TOKEN = re.compile(
-    r"(?:[A-Z]\.){2,}"  # U.S.
+    # (?=[A-Z]) lets lower-case positions skip the abbreviation alternatives at once.
+    r"(?=[A-Z])(?:(?:[A-Z]\.){2,}"  # U.S.
     r"|(?:Co|Corp|Inc|Ltd|Jr|Sr|St|Gen|Lt|Col|Dr|Mr|Mrs|Ms|Rep|Sen|Gov|Pa|Fla|Mt|Prof|Sgt|Adm|Maj"
     r"|Capt|Calif|Mass|Md|Va|Ga|Tex|Ill|Mich|Wash|Ore|Ariz|Colo|Conn|Del|Ky|La|Minn|Mo|Nev"
-    r"|Okla|Tenn|Wis|Ala|Ark|M|Mme)\.(?!\w)"  # abbreviations keep their point
+    r"|Okla|Tenn|Wis|Ala|Ark|M|Mme)\.(?!\w))"  # abbreviations keep their point
     r"|[’']s(?!\w)"  # a possessive ending stands apart: "Japan’s" names Japan
     r"|\w+(?:(?:[’'](?!s(?!\w))|[\-&/])\w+)*"
     r"|\n|[^\w\s]"
