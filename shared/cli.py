@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "status": "shared.ops_cli:cmd_status",
     "dlq": "shared.ops_cli:cmd_dlq",
     "replay": "shared.ops_cli:cmd_replay",
+    "top": "shared.ops_cli:cmd_top",
 }
 
 
@@ -91,6 +92,12 @@ def _add_ops_commands(sub: argparse._SubParsersAction[Any]) -> None:
             act.add_argument("ids", nargs="*")
             act.add_argument("--all", action="store_true")
             act.add_argument("--dry-run", action="store_true")
+    top = sub.add_parser("top", help="print the popular, ranking or trending list as a table")
+    top.add_argument("--section", default=None, help="popular in this section")
+    top.add_argument("--trending", choices=("person", "org", "place", "topic"), default=None)
+    top.add_argument("--window", default=None, help="1h, 24h, 7d, today, yesterday, week, all")
+    top.add_argument("--limit", type=int, default=10)
+    top.add_argument("--ranking-url", default=None, help="defaults to the local ranking port")
     replay = sub.add_parser("replay", help="re-deliver a stream to its group from ID or TIME")
     replay.add_argument("--stream", choices=STREAMS, required=True)
     replay.add_argument("--from", dest="start", required=True, help="entry id or ISO time")

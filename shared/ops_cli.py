@@ -149,3 +149,34 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         print(f"newsdesk replay: --from: {exc}", file=sys.stderr)
         return 2
+
+
+def cmd_top(args: argparse.Namespace, settings: Settings) -> int:
+    """The lists the site shows, as a table, read from the ranking service's API."""
+    base = args.ranking_url or f"http://{settings.host}:{settings.ranking_port}"
+    if args.trending:
+        path, params = "/v1/trending", {"type": args.trending, "window": args.window or "1h"}
+    elif args.section:
+        path, params = "/v1/popular", {"section": args.section, "window": args.window or "24h"}
+    else:
+        path, params = "/v1/ranking", {"window": args.window or "24h"}
+    try:
+        resp = httpx.get(base + path, params={**params, "limit": args.limit}, timeout=5)
+    except httpx.HTTPError as exc:
+        print(f"newsdesk top: ranking at {base} did not answer: {exc}", file=sys.stderr)
+        return 1
+    if resp.status_code != 200:
+        print(f"newsdesk top: {resp.status_code} {resp.text}", file=sys.stderr)
+        return 1
+    title = (
+        f"trending {args.trending}"
+        if args.trending
+        else f'"{args.section}" popular articles'
+        if args.section
+        else "access ranking"
+    )
+    print(f"{title} ({params['window']})")
+    print(f"{'#':>3} {'views':>7} {'score':>8}  headline")
+    for item in resp.json()["items"]:
+        print(f"{item['rank']:>3} {item['views']:>7} {item['score']:>8.2f}  {item['headline']}")
+    return 0

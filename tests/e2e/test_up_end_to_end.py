@@ -56,6 +56,7 @@ def system(
         "NEWSDESK_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:6]}",
         "NEWSDESK_LOG_FORMAT": "json",
         **{f"NEWSDESK_{name}_PORT": port for name, port in ports.items()},
+        "E2E_LOG": str(tmp_path / "up.log"),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "shared.cli", "up", "--data-dir", str(tmp_path / "nd")],
@@ -87,6 +88,7 @@ def test_seed_article_tops_popular_in_world_and_stop_is_clean(
     system: tuple[subprocess.Popen[bytes], dict[str, str]], private_redis: RedisProcess
 ) -> None:
     proc, env = system
+    log_path = Path(env["E2E_LOG"])
     eventually_sync(lambda: all_ready(env), timeout_s=60)
     made = subprocess.run(
         [sys.executable, "-m", "shared.cli", "keys", "add", "e2e-wire"],
@@ -121,11 +123,24 @@ def test_seed_article_tops_popular_in_world_and_stop_is_clean(
     assert item["id"] == result["id"]
     assert item["headline"] == seed_article()["headline"]
     assert all_ready(env)
+    table = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "top", "--section", "World", "--window", "24h"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert '"World" popular articles (24h)' in table
+    assert "  1      10" in table
+    assert str(seed_article()["headline"]) in table
 
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
     assert time.monotonic() - started < 10
+
+    # No secret in any log line: the producer key never reaches the logs.
+    assert auth["Authorization"].split()[-1] not in log_path.read_text()
 
     keys = Keys(env["NEWSDESK_KEY_PREFIX"])
     client = redis.Redis.from_url(private_redis.url)
