@@ -37,14 +37,22 @@ def make_redis(settings: Settings, *, timeout_s: float = 5.0) -> aioredis.Redis:
     return client
 
 
+def _broker_logger() -> logging.Logger:
+    """FastStream logs every message and task callback at INFO and resets the level it is
+    given; a filter (which it cannot reset) keeps only warnings and errors, because each
+    handler logs one canonical line of its own."""
+    logger = logging.getLogger("faststream.broker")
+    if not logger.filters:
+        logger.addFilter(lambda record: record.levelno >= logging.WARNING)
+    return logger
+
+
 def make_broker(settings: Settings, **kwargs: Any) -> RedisBroker:
     return RedisBroker(
         settings.redis_url,
         graceful_timeout=settings.shutdown_timeout_s,
         socket_connect_timeout=5.0,
-        logger=logging.getLogger("faststream.broker"),
-        # Per-message "Received"/"Processed" lines at DEBUG: handlers log one canonical line.
-        log_level=logging.DEBUG,
+        logger=_broker_logger(),
         **_credentials(settings),
         **kwargs,
     )

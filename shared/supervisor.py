@@ -8,6 +8,7 @@ supervisor exits 0 when all did.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from shared.runner import SERVICES
 from shared.settings import DEFAULT_REDIS_URL, Settings
 
 READY_TIMEOUT_S = 60.0
+PR_SET_PDEATHSIG = 1
 
 
 def _say(text: str) -> None:
@@ -45,9 +47,17 @@ def ensure_redis(settings: Settings, data_dir: Path) -> tuple[str, RedisProcess 
     return private.url, private
 
 
+def _die_with_parent() -> None:
+    """On Linux a service gets SIGTERM when the supervisor dies, even by SIGKILL, so no
+    orphan keeps serving (and holding its port) after `up` is gone."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _spawn(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "shared.cli", service]
-    return subprocess.Popen(cmd, env=env)  # noqa: S603
+    return subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)  # noqa: S603
 
 
 def wait_ready(settings: Settings, services: Sequence[str], timeout_s: float) -> bool:
