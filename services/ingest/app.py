@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from fastapi import FastAPI
 
 from services.ingest.auth import ProducerRegistry
+from services.ingest.dropfolder import DropFolder
+from services.ingest.poller import FeedPoller
 from services.ingest.publisher import ArticlePublisher, ViewPublisher
 from services.ingest.ratelimit import RateLimiter
 from services.ingest.routes import Gate, build_router
 from shared.broker import make_broker, make_redis
 from shared.metrics import ServiceMetrics
 from shared.models import Article, RawArticle, ViewEvent
-from shared.service import Runtime, build_service_app, document_models
+from shared.service import Hook, Runtime, build_service_app, document_models
 from shared.settings import Settings
 
 
@@ -41,8 +47,10 @@ def build_app(settings: Settings) -> FastAPI:
         RateLimiter(redis, keys, default_per_s=settings.rate_limit_per_s),
         max_body_bytes=settings.max_body_bytes,
     )
+    articles = ArticlePublisher(redis, keys, ledger_ttl_s=settings.dedupe_ttl_s)
+    rt.on_start = [_pull_transports(rt, articles)]
     router = build_router(
-        ArticlePublisher(redis, keys, ledger_ttl_s=settings.dedupe_ttl_s),
+        articles,
         ViewPublisher(redis, keys, dedupe_window_s=settings.view_dedupe_window_s),
         gate,
     )
@@ -54,3 +62,21 @@ def build_app(settings: Settings) -> FastAPI:
     )
     document_models(app, [Article, ViewEvent])
     return app
+
+
+def _pull_transports(rt: Runtime, articles: ArticlePublisher) -> Hook:
+    """The feed poller and drop folder run as runtime tasks (cancelled at shutdown), started
+    once Redis first answers; start-up retries must not start them twice."""
+    settings = rt.settings
+    runs: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+    if settings.feeds:
+        runs.append(("feeds", FeedPoller(settings, rt.redis, articles, rt.metrics.registry).run))
+    if settings.drop_dir is not None:
+        runs.append(("dropfolder", DropFolder.from_settings(settings, articles).run))
+
+    async def start() -> None:
+        while runs:
+            name, run = runs.pop(0)
+            rt.tasks.append(asyncio.create_task(run(), name=f"ingest.{name}"))
+
+    return start

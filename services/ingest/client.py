@@ -110,6 +110,8 @@ class IngestClient:
 
 def _detail(response: httpx.Response) -> Any:
     try:
-        return response.json().get("detail", response.text)
+        doc = response.json()
     except ValueError:
         return response.text
+    # A proxy in front of ingest may answer with any JSON, not only ingest's {"detail": ...}.
+    return doc.get("detail", doc) if isinstance(doc, dict) else doc

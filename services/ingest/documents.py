@@ -57,10 +57,14 @@ def _candidate(item: ParsedItem) -> Candidate:
     return Candidate(item, [FieldError(item.error.field or "body", item.error.reason)])
 
 
-async def candidates(body: bytes, content_type: str | None) -> list[Candidate]:
+async def candidates(
+    body: bytes, content_type: str | None, *, filename: str | None = None
+) -> list[Candidate]:
     """Raises UnsupportedFormatError (415) or ParseError (422) for an unreadable body."""
     if len(body) > THREAD_THRESHOLD_BYTES:
-        items = await asyncio.to_thread(parse_bytes, body, content_type=content_type)
+        items = await asyncio.to_thread(
+            parse_bytes, body, content_type=content_type, filename=filename
+        )
     else:
-        items = parse_bytes(body, content_type=content_type)
+        items = parse_bytes(body, content_type=content_type, filename=filename)
     return [_candidate(item) for item in items]

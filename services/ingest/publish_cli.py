@@ -16,11 +16,21 @@ from shared.settings import Settings
 
 
 def collect_files(targets: list[str]) -> list[Path]:
+    """Files in name order; hidden files and folders (editor swap files, `.DS_Store`, a drop
+    folder's own dotfiles) and notes (`*.md`) are not articles."""
     files: list[Path] = []
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix != ".md"))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.suffix != ".md"
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
         else:
             files.append(path)
     return files
@@ -39,16 +49,47 @@ def sample_views(ids: list[str], total: int) -> list[dict[str, Any]]:
     return views
 
 
-def _publish_target(client: IngestClient, target: str, files: list[Path]) -> list[dict[str, Any]]:
+def _publish_url(client: IngestClient, url: str) -> list[dict[str, Any]]:
+    fetched = httpx.get(url, timeout=30.0, follow_redirects=True)
+    fetched.raise_for_status()
+    ctype = fetched.headers.get("content-type", "application/xml")
+    return client.publish_bytes(fetched.content, ctype)
+
+
+def _report(results: list[dict[str, Any]], source: str, accepted: list[str]) -> None:
+    """One line per article; `tqdm.write` keeps the progress bar on its own line."""
+    for result in results:
+        line = f"{result['status']:<9} {result['id']} {result.get('guid')}"
+        if result["status"] == "invalid":
+            errors = "; ".join(f"{e['field']}: {e['reason']}" for e in result.get("errors", []))
+            line += f" ({source}: {errors})"
+        tqdm.write(line, file=sys.stdout)
+        if result["status"] == "accepted":
+            accepted.append(result["id"])
+
+
+def _publish_target(client: IngestClient, target: str, accepted: list[str]) -> int:
+    """Posts one FILE, DIR or URL; returns how many files (or URLs) failed. One refused file
+    does not stop a folder: the rest are still posted."""
     if target.startswith(("http://", "https://")):
-        fetched = httpx.get(target, timeout=30.0, follow_redirects=True)
-        fetched.raise_for_status()
-        ctype = fetched.headers.get("content-type", "application/xml")
-        return client.publish_bytes(fetched.content, ctype)
-    results: list[dict[str, Any]] = []
-    for path in tqdm(files, desc="publishing", unit="file", disable=len(files) < 2):
-        results.extend(client.publish_bytes(path.read_bytes(), content_type_for(path)))
-    return results
+        sources: list[str | Path] = [target]
+    else:
+        sources = list(collect_files([target]))
+        if not sources:
+            print(f"newsdesk publish: {target}: no files to publish", file=sys.stderr)
+    failed = 0
+    for source in tqdm(sources, desc="publishing", unit="file", disable=len(sources) < 2):
+        try:
+            if isinstance(source, str):
+                results = _publish_url(client, source)
+            else:
+                results = client.publish_bytes(source.read_bytes(), content_type_for(source))
+        except (IngestError, httpx.HTTPError, OSError) as exc:
+            tqdm.write(f"newsdesk publish: {source}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        _report(results, str(source), accepted)
+    return failed
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,17 +99,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     accepted_ids: list[str] = []
     with IngestClient(base, api_key=key) as client:
         for target in args.targets:
-            urls = target.startswith(("http://", "https://"))
-            try:
-                results = _publish_target(client, target, [] if urls else collect_files([target]))
-            except (IngestError, httpx.HTTPError, OSError) as exc:
-                print(f"newsdesk publish: {target}: {exc}", file=sys.stderr)
-                failed += 1
-                continue
-            for result in results:
-                print(f"{result['status']:<9} {result['id']} {result.get('guid')}")
-                if result["status"] == "accepted":
-                    accepted_ids.append(result["id"])
+            failed += _publish_target(client, target, accepted_ids)
         if args.sample_views and accepted_ids:
             sent = client.send_views(sample_views(accepted_ids, args.sample_views))
             print(f"views     {sent} sample views over {len(accepted_ids)} articles")

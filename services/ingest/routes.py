@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import orjson
-import structlog
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from services.ingest.auth import AuthError, Producer, ProducerRegistry, Scope, check_signature
-from services.ingest.documents import Candidate, candidates, validation_errors
-from services.ingest.publisher import ArticlePublisher, ViewPublisher
+from services.ingest.documents import candidates, validation_errors
+from services.ingest.publisher import ArticlePublisher, ViewPublisher, publish_candidates
 from services.ingest.ratelimit import RateLimiter
 from shared.errors import ParseError, UnsupportedFormatError
 from shared.logging import get_logger
-from shared.models import Article, RawArticle, ViewEvent, article_id
+from shared.models import ViewEvent
 
 log = get_logger(__name__)
 _VIEWS = TypeAdapter(list[ViewEvent])
@@ -154,7 +152,7 @@ def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -
             raise _unprocessable([{"field": "body", "reason": "the document holds no article"}])
         if len(found) == 1 and found[0].item.article is None:
             raise _unprocessable([e.as_dict() for e in found[0].errors])
-        results = [await _publish_one(articles, c, producer.name) for c in found]
+        results = await publish_candidates(articles, found, producer.name)
         return JSONResponse({"results": results}, status_code=202)
 
     @router.post(
@@ -182,43 +180,3 @@ def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -
         return {"accepted": accepted, "duplicates": len(events) - accepted}
 
     return router
-
-
-async def _publish_one(
-    publisher: ArticlePublisher, candidate: Candidate, producer: str
-) -> dict[str, Any]:
-    if candidate.item.article is None:
-        return {
-            "id": article_id(producer, candidate.guid) if candidate.guid else None,
-            "guid": candidate.guid,
-            "version": candidate.version,
-            "status": "invalid",
-            "errors": [e.as_dict() for e in candidate.errors],
-        }
-    article: Article = candidate.item.article
-    raw = RawArticle(
-        id=article_id(producer, article.guid),
-        producer=producer,
-        format=candidate.item.format,
-        content_hash=article.content_hash(),
-        article=article,
-    )
-    started = time.perf_counter()
-    with structlog.contextvars.bound_contextvars(article_id=raw.id, event_id=raw.event_id):
-        status, entry_id = await publisher.publish(raw)
-        log.info(
-            "article.received",
-            status=status,
-            guid=article.guid,
-            version=article.version,
-            producer=producer,
-            entry_id=entry_id,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
-        )
-    return {
-        "id": raw.id,
-        "guid": article.guid,
-        "version": article.version,
-        "status": status,
-        "errors": [],
-    }
