@@ -129,10 +129,14 @@ HEADER = f"{'':<46} {'articles':>7} {'articles/s':>11} {'p50 ms':>8} {'p99 ms':>
 
 
 def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process: unlike throughput, barely moved by whatever
-    else the machine runs, so it compares runs on a busy machine."""
+    """User + system CPU seconds of a process and its live children (uvicorn workers): unlike
+    throughput, barely moved by whatever else the machine runs, so it compares runs on a
+    busy machine."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = children.read_text().split() if children.exists() else []
+    return own + sum(process_cpu_s(int(kid)) for kid in kids)
 
 
 async def drive(
@@ -227,6 +231,7 @@ def start_ingest(port: int, prefix: str, args: argparse.Namespace) -> subprocess
         "NEWSDESK_RATE_LIMIT_PER_S": "0" if args.no_rate_limit else "10000000",
         "NEWSDESK_LOG_FORMAT": "json",
         "NEWSDESK_LOG_LEVEL": args.log_level,
+        "NEWSDESK_INGEST_WORKERS": str(args.workers),
     }
     argv = [sys.executable, *(["-m", "cProfile", "-o", args.profile] if args.profile else [])]
     argv += ["-m", "shared.cli", "ingest"]
@@ -361,7 +366,8 @@ async def main(args: argparse.Namespace) -> None:
     payload_bytes = len(orjson.dumps(payload(run, 0)))
     print(
         f"\ningest bench: {args.articles} articles per row, payload {payload_bytes} B, "
-        f"client {args.client}, server log {args.log_level}, rate limiter "
+        f"client {args.client}, {args.workers} ingest worker(s), server log {args.log_level}, "
+        "rate limiter "
         f"{'off' if args.no_rate_limit else 'on'}, {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.2f}"
     )
@@ -379,6 +385,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=48)
     parser.add_argument("--batch-concurrency", type=int, default=4)
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw")
+    parser.add_argument("--workers", type=int, default=2, help="NEWSDESK_INGEST_WORKERS")
     parser.add_argument("--profile", default=None, help="write the server's cProfile here")
     parser.add_argument(
         "--log-level", default="INFO", help="the server's (WARNING: no line per article)"

@@ -51,10 +51,35 @@ class GracefulServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+def ingest_from_env() -> FastAPI:
+    """App factory for uvicorn's worker processes: each reads the same NEWSDESK_* settings."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format, service="ingest")
+    return load_factory("ingest")(settings)
+
+
+def _run_workers(settings: Settings) -> int:
+    """HTTP parsing is CPU: several ingest processes share the port (the idempotency ledger
+    and rate limits live in Redis, so they agree)."""
+    uvicorn.run(
+        "shared.runner:ingest_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.ingest_port,
+        workers=settings.ingest_workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
+    )
+    return 0
+
+
 def run_service(service: str, settings: Settings) -> int:
     """Blocks until SIGTERM/SIGINT; uvicorn then runs the lifespan shutdown, which stops the
     broker gracefully (in-flight entries finish and are acked)."""
     configure_logging(settings.log_level, settings.log_format, service=service)
+    if service == "ingest" and settings.ingest_workers > 1:
+        return _run_workers(settings)
     app = load_factory(service)(settings)
     config = uvicorn.Config(
         app,

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     ingest_port: int = Field(default=8000, ge=1, le=65535)
     enricher_port: int = Field(default=8001, ge=1, le=65535)
     ranking_port: int = Field(default=8002, ge=1, le=65535)
+    ingest_workers: int = Field(default=1, ge=1, le=64)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
