@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,25 @@ def _publish_target(client: IngestClient, target: str, accepted: list[str]) -> i
     return failed
 
 
+def wait_until_ranked(ranking_url: str, ids: list[str], *, timeout_s: float) -> list[str]:
+    """The ids ranking shows by the deadline, in the order given."""
+    deadline = time.monotonic() + timeout_s
+    known: set[str] = set()
+    with httpx.Client(base_url=ranking_url, timeout=2.0) as http:
+        while time.monotonic() < deadline and len(known) < len(ids):
+            for article in ids:
+                if article in known:
+                    continue
+                try:
+                    if http.get(f"/v1/articles/{article}").status_code == 200:
+                        known.add(article)
+                except httpx.HTTPError:
+                    break
+            if len(known) < len(ids):
+                time.sleep(0.25)
+    return [a for a in ids if a in known]
+
+
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     base = args.ingest_url or f"http://{settings.host}:{settings.ingest_port}"
     key = args.api_key or os.environ.get("NEWSDESK_API_KEY")
@@ -101,6 +121,10 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
         for target in args.targets:
             failed += _publish_target(client, target, accepted_ids)
         if args.sample_views and accepted_ids:
-            sent = client.send_views(sample_views(accepted_ids, args.sample_views))
+            # Ranking counts views only of articles it knows (issue: views of unknown
+            # articles appear nowhere), so demo views wait until the pipeline caught up.
+            ranking = f"http://{settings.host}:{settings.ranking_port}"
+            known = wait_until_ranked(ranking, accepted_ids, timeout_s=60.0)
+            sent = client.send_views(sample_views(known, args.sample_views))
             print(f"views     {sent} sample views over {len(accepted_ids)} articles")
     return 1 if failed else 0
