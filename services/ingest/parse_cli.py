@@ -21,8 +21,8 @@ FIELDS = (
     "body_html", "subjects", "keywords", "images",
 )  # fmt: skip
 # In a folder walk these are notes and labels about the articles, not articles.
-_NOT_ARTICLES = (".md", ".rst", ".jsonl", ".csv", ".tsv")
-_NOT_ARTICLE_NAMES = ("readme", "license", "licence", "sources", "changelog")
+_NOT_ARTICLES = (".md", ".rst", ".jsonl", ".csv", ".tsv", ".json.gold")
+_NOT_ARTICLE_NAMES = ("readme", "license", "licence", "sources", "changelog", "gold")
 
 
 def article_line(path: str, index: int, article: Article) -> dict[str, Any]:
@@ -55,8 +55,12 @@ def _files(paths: list[str]) -> Iterator[tuple[str, Path | None]]:
             yield given, None
 
 
-def run_parse(paths: list[str], fmt: str | None, out: TextIO, err: TextIO) -> int:
-    """Print every article of every file; 1 if any file or item could not be read, else 0."""
+def parsed_articles(
+    paths: list[str], fmt: str | None, err: TextIO
+) -> tuple[list[tuple[str, int, Article]], int]:
+    """(file, item, article) of every readable item in file order, and the exit status: 1 if
+    any file or item could not be read (each reported on `err` in one line), else 0."""
+    found: list[tuple[str, int, Article]] = []
     status = 0
     for shown, path in _files(paths):
         if path is None:
@@ -78,8 +82,15 @@ def run_parse(paths: list[str], fmt: str | None, out: TextIO, err: TextIO) -> in
                 err.write(f"{shown}#{index}: ParseError: {item.error}\n")
                 status = 1
                 continue
-            line = orjson.dumps(article_line(shown, index, item.article)).decode()
-            out.write(line + "\n")
+            found.append((shown, index, item.article))
+    return found, status
+
+
+def run_parse(paths: list[str], fmt: str | None, out: TextIO, err: TextIO) -> int:
+    """Print every article of every file; 1 if any file or item could not be read, else 0."""
+    found, status = parsed_articles(paths, fmt, err)
+    for shown, index, article in found:
+        out.write(orjson.dumps(article_line(shown, index, article)).decode() + "\n")
     return status
 
 

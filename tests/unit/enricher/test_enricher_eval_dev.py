@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.enricher.tag_cli import run_eval, run_tag
-from shared.offline_cli import _parse as parse
+from shared.cli import main
 
 DEV = Path(__file__).resolve().parents[2] / "data" / "eval" / "dev"
 
@@ -18,11 +16,17 @@ DEV = Path(__file__).resolve().parents[2] / "data" / "eval" / "dev"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = tmp_path_factory.mktemp("eval") / "report.json"
-    out = io.StringIO()
-    assert run_eval(str(DEV), out, str(path), parse) == 0
-    assert "en/all" in out.getvalue()
+    assert main(["eval", str(DEV), "--json", str(path)]) == 0
     loaded: dict[str, Any] = json.loads(path.read_text())
     return loaded
+
+
+def test_eval_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", str(DEV)]) == 0
+    table = capsys.readouterr().out
+    assert "en/all" in table
+    assert "other/all" in table
+    assert "near_duplicates" in table
 
 
 def test_language_is_always_right(report: dict[str, Any]) -> None:
@@ -50,10 +54,11 @@ def test_every_pair_found_and_no_false_pair(report: dict[str, Any]) -> None:
         assert report[name]["tp"] >= 1
 
 
-def test_tag_prints_one_json_line_per_article() -> None:
-    out, err = io.StringIO(), io.StringIO()
-    assert run_tag([str(DEV)], out, err, parse) == 0, err.getvalue()
-    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+def test_tag_prints_one_json_line_per_article(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["tag", str(DEV)])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    rows = [json.loads(line) for line in captured.out.splitlines()]
     gold = (DEV / "gold.jsonl").read_text().splitlines()
     assert len(rows) == len(gold)
     row = rows[0]
@@ -70,7 +75,6 @@ def test_tag_prints_one_json_line_per_article() -> None:
     )
 
 
-def test_missing_path_is_reported() -> None:
-    out, err = io.StringIO(), io.StringIO()
-    assert run_tag(["/nonexistent/file.xml"], out, err, parse) == 1
-    assert "no such file" in err.getvalue()
+def test_missing_path_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tag", "/nonexistent/file.xml"]) == 1
+    assert "no such file" in capsys.readouterr().err
