@@ -65,7 +65,9 @@ def article_document(enriched: EnrichedArticle) -> dict[str, Any]:
         "headline": article.headline,
         "url": article.url or "",
         "section": article.section or "",
-        "published_at": published.isoformat() if published else "",
+        "published_at": published.isoformat().replace("+00:00", "Z") if published else "",
+        "dateline": article.dateline or tags.dateline or "",
+        "byline": article.byline or "",
         "story_id": tags.story_id or "",
         "version": article.version,
         "language": tags.language or article.language or "",
@@ -81,7 +83,10 @@ def topic_labels(enriched: EnrichedArticle) -> dict[str, str]:
 def stored_article(doc: dict[str, Any]) -> dict[str, Any]:
     """The detail view of the stored document, with empty strings as None."""
     out: dict[str, Any] = {}
-    for name in ("id", "headline", "url", "section", "published_at", "story_id", "language"):
+    for name in (
+        "id", "headline", "url", "section", "published_at", "dateline", "byline", "story_id",
+        "language",
+    ):  # fmt: skip
         out[name] = doc.get(name) or None
     out["version"] = int(doc.get("version") or 0)
     out["tags"] = {"entities": doc.get("entities") or [], "topics": doc.get("topics") or []}

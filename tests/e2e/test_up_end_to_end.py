@@ -123,6 +123,23 @@ def test_seed_article_tops_popular_in_world_and_stop_is_clean(
     assert item["id"] == result["id"]
     assert item["headline"] == seed_article()["headline"]
     assert all_ready(env)
+    # The scraped seed page itself, posted as text/plain, reaches ranking with its metadata.
+    page = (DATA / "seed" / "kishida-yoon-san-francisco.txt").read_bytes()
+    as_text = httpx.post(
+        url(env, "ingest", "/v1/articles"),
+        content=page,
+        headers={**auth, "Content-Type": "text/plain; charset=utf-8"},
+        timeout=10,
+    )
+    assert as_text.status_code == 202, as_text.text
+    page_id = as_text.json()["results"][0]["id"]
+    page_url = url(env, "ranking", f"/v1/articles/{page_id}")
+    eventually_sync(lambda: httpx.get(page_url, timeout=2).status_code == 200, timeout_s=30)
+    ranked = httpx.get(page_url, timeout=2).json()
+    assert ranked["section"] == "World"
+    assert ranked["published_at"] == "2023-11-17T07:05:00Z"
+    assert ranked["dateline"] == "SAN FRANCISCO"
+
     table = subprocess.run(
         [sys.executable, "-m", "shared.cli", "top", "--section", "World", "--window", "24h"],
         env=env,
