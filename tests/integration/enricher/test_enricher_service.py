@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import redis.asyncio as aioredis
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from services.enricher.app import build_app
 from services.enricher.taggers.pipeline import ENRICHER_VERSION
@@ -12,6 +11,7 @@ from shared.keys import GROUP_ENRICHER
 from shared.models import Article, EnrichedArticle, RawArticle, article_id
 from shared.settings import Settings
 from tests.conftest import running
+from tests.streams import read_stream
 from tests.waiting import eventually
 
 BODY = (
@@ -39,11 +39,7 @@ def raw(version: int = 1, body: str = BODY, headline: str = "Kishida, Yoon Meet"
 
 
 async def enriched(redis: aioredis.Redis, settings: Settings) -> list[EnrichedArticle]:
-    rows = await redis.xrange(settings.keys.enriched)
-    return [
-        EnrichedArticle.model_validate_json(BinaryMessageFormatV1.parse(f[b"__data__"])[0])
-        for _, f in rows
-    ]
+    return await read_stream(redis, settings.keys.enriched, EnrichedArticle)
 
 
 async def test_raw_article_is_tagged_and_published_once(

@@ -6,12 +6,12 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from services.ingest.app import build_app
 from shared.models import RawArticle, article_id
 from shared.settings import Settings
 from tests.conftest import running
+from tests.streams import read_stream
 
 
 def article(guid: str = "urn:test:1", version: int = 1, **extra: Any) -> dict[str, Any]:
@@ -27,11 +27,7 @@ def article(guid: str = "urn:test:1", version: int = 1, **extra: Any) -> dict[st
 
 
 async def raw_entries(redis: aioredis.Redis, settings: Settings) -> list[RawArticle]:
-    rows = await redis.xrange(settings.keys.raw)
-    return [
-        RawArticle.model_validate_json(BinaryMessageFormatV1.parse(f[b"__data__"])[0])
-        for _, f in rows
-    ]
+    return await read_stream(redis, settings.keys.raw, RawArticle)
 
 
 async def test_post_article_is_in_the_stream_when_202(

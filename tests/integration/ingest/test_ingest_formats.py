@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import redis.asyncio as aioredis
-from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 from services.ingest.app import build_app
 from shared.models import RawArticle
 from shared.settings import Settings
 from tests.conftest import DATA, running
+from tests.streams import read_stream
 
 WIRE = DATA / "wire"
 
 
 async def published(redis: aioredis.Redis, settings: Settings) -> list[RawArticle]:
-    rows = await redis.xrange(settings.keys.raw)
-    return [
-        RawArticle.model_validate_json(BinaryMessageFormatV1.parse(f[b"__data__"])[0])
-        for _, f in rows
-    ]
+    return await read_stream(redis, settings.keys.raw, RawArticle)
 
 
 async def test_seed_page_as_text_plain(settings: Settings, redis_client: aioredis.Redis) -> None:
