@@ -34,6 +34,7 @@ async def readiness_reasons(rt: Runtime) -> list[str]:
         stopped = [str(s) for s in rt.broker.subscribers if not s.running]
         if stopped:
             reasons.append(f"subscribers stopped: {', '.join(stopped)}")
+        reasons += [problem for check in rt.checks if (problem := check())]
     return reasons
 
 

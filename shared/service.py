@@ -30,6 +30,7 @@ from shared.trimming import trim_stream
 log = get_logger(__name__)
 
 Hook = Callable[[], Awaitable[None]]
+Check = Callable[[], str | None]
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Runtime:
     metrics: ServiceMetrics
     groups: Sequence[tuple[str, str]] = ()
     on_start: Sequence[Hook] = ()
+    # Loops outside the broker (ranking's views loop) say here why they are not ready.
+    checks: Sequence[Check] = ()
     started: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
