@@ -1,32 +1,55 @@
-"""Wires ranking: consumer group `ranking` on articles.enriched and views, and the lists."""
+"""Wires ranking: articles.enriched on FastStream, views on a raw redis-py loop, the lists."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from services.ranking.handlers import RankingHandlers
 from services.ranking.routes import build_dashboard_router, build_router
 from services.ranking.store import RankingParams, RankingStore
+from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
 from shared.broker import make_broker, make_redis
 from shared.consumer import ConsumerConfig, StreamConsumer, consumer_name
 from shared.keys import GROUP_RANKING
 from shared.metrics import ServiceMetrics
-from shared.models import EnrichedArticle, ViewEvent
+from shared.models import EnrichedArticle
 from shared.service import Runtime, build_service_app
 from shared.settings import Settings
 
 
-def _config(settings: Settings, stream: str, batch_size: int) -> ConsumerConfig:
-    return ConsumerConfig(
-        stream=stream,
+def _views_config(settings: Settings, params: RankingParams) -> ViewsConfig:
+    return ViewsConfig(
+        stream=settings.keys.views,
         group=GROUP_RANKING,
         consumer=consumer_name(settings.consumer_name, "ranking"),
         service="ranking",
-        batch_size=batch_size,
+        batch_size=settings.views_batch_size,
         block_ms=settings.block_ms,
         min_idle_ms=settings.min_idle_ms,
         max_deliveries=settings.max_deliveries,
+        fold_interval_s=params.fold_interval_s,
+        stop_timeout_s=settings.shutdown_timeout_s,
     )
+
+
+def _stop_views_first(app: FastAPI, views: ViewsConsumer) -> None:
+    """On shutdown the views loop finishes and acks its batches before the shared frame
+    closes the Redis client it uses (the frame knows nothing of this loop)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with inner(app) as state:
+            try:
+                yield state
+            finally:
+                await views.stop()
+
+    app.router.lifespan_context = lifespan
 
 
 def build_app(settings: Settings) -> FastAPI:
@@ -34,22 +57,33 @@ def build_app(settings: Settings) -> FastAPI:
     broker = make_broker(settings)
     redis = make_redis(settings)
     metrics = ServiceMetrics("ranking")
-    store = RankingStore(redis, keys, RankingParams.from_settings(settings))
+    params = RankingParams.from_settings(settings)
+    store = RankingStore(redis, keys, params)
     handlers = RankingHandlers(store, metrics, views_stream=keys.views, group=GROUP_RANKING)
     StreamConsumer(
-        config=_config(settings, keys.enriched, settings.batch_size),
+        config=ConsumerConfig(
+            stream=keys.enriched,
+            group=GROUP_RANKING,
+            consumer=consumer_name(settings.consumer_name, "ranking"),
+            service="ranking",
+            batch_size=settings.batch_size,
+            block_ms=settings.block_ms,
+            min_idle_ms=settings.min_idle_ms,
+            max_deliveries=settings.max_deliveries,
+        ),
         model=EnrichedArticle,
         redis=redis,
         metrics=metrics,
         handle_one=handlers.on_enriched_article,
     ).register(broker, title="articles.enriched", description="Tagged articles to rank.")
-    StreamConsumer(
-        config=_config(settings, keys.views, settings.views_batch_size),
-        model=ViewEvent,
-        redis=redis,
-        metrics=metrics,
-        handle_batch=handlers.on_views,
-    ).register(broker, title="views", description="Reader page views, counted in batches.")
+    # Not a FastStream subscriber, so the AsyncAPI document does not list the views stream.
+    views = ViewsConsumer(
+        _views_config(settings, params),
+        redis,
+        metrics,
+        count=handlers.on_views,
+        fold=handlers.on_fold,
+    )
     rt = Runtime(
         name="ranking",
         settings=settings,
@@ -57,11 +91,16 @@ def build_app(settings: Settings) -> FastAPI:
         redis=redis,
         metrics=metrics,
         groups=[(keys.enriched, GROUP_RANKING), (keys.views, GROUP_RANKING)],
+        on_start=[views.start],
+        checks=[views.health],
     )
-    return build_service_app(
+    app = build_service_app(
         rt,
         title="newsdesk ranking",
         description="Popularity counters and the lists they feed: popular per section, the "
         "site-wide access ranking, trending people, organisations, places and topics.",
         routers=[build_router(store), build_dashboard_router(store)],
     )
+    app.state.views_consumer = views
+    _stop_views_first(app, views)
+    return app

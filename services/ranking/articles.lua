@@ -1,10 +1,12 @@
 -- Article upsert and kill, atomically with every list the article is in.
 -- The display fields are one JSON string (art:<id>); the counting hot path reads only the
 -- `live` hash (id -> its scopes, newline-separated), so a kill is one HDEL away from every
--- future view, and the ZREMs below take it out of every list that already holds it.
+-- future view, and the ZREMs below take it out of every list that already holds it. Counts
+-- still pending a fold are dropped by the fold (it checks `live` too); the minute and hour
+-- ledgers keep them, harmlessly: subtracting a member a window lacks removes nothing.
 -- ARGV: mode ('upsert' | 'kill'), P, article id, version, published ts, window names (','),
 --       document JSON, n_scopes, <scopes>, n_labels, <code, label>...,
---       n_keys, <bucket and cache keys a kill scrubs>
+--       n_keys, <day and week bucket keys a kill scrubs>
 local mode, P, id = ARGV[1], ARGV[2], ARGV[3]
 local version, published = tonumber(ARGV[4]), tonumber(ARGV[5])
 local windows = split(ARGV[6], ',')
@@ -49,6 +51,7 @@ if mode == 'kill' then
   redis.call('ZREM', P .. 'all', id)
   redis.call('ZREM', P .. 'trend:article', id)
   redis.call('DEL', P .. 'hll:' .. id)
+  redis.call('HDEL', P .. 'rep', id)
   return 'killed'
 end
 

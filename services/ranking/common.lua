@@ -1,4 +1,4 @@
--- Shared prelude of every ranking script: scope lists, window specs and window upkeep.
+-- Shared prelude of every ranking script: window specs, bucket keys and window upkeep.
 -- Every key is built from the prefix P ("{prefix}:ranking:"), so one script's keys share the
 -- prefix's hash tag and live in one cluster slot.
 
@@ -24,12 +24,55 @@ local function expire_at(spec, bucket)
   return (bucket + 1 + spec.span) * spec.bucket_s + spec.grace_s
 end
 
-local function subtract_bucket(win, bucket_key)
-  local rows = redis.call('ZRANGE', bucket_key, 0, -1, 'WITHSCORES')
+-- A week bucket is named by its Monday's day number and lists views until that week is over
+-- in every zone (one day of zone slack, one of grace).
+local function week_of(day) return day - (day + 3) % 7 end
+local function week_expire_at(week) return (week + 9) * 86400 end
+
+-- Minute and hour buckets only serve as ledgers of what to subtract when they leave their
+-- window, so they are hashes split in SHARDS small ones: a hash of <= 512 short fields is a
+-- listpack (~27 B a member against ~120 B in a sorted set). Pending counts use the same
+-- shards, so a fold of one shard touches one ledger shard per bucket.
+-- The shard: the last 6 bytes of the id, Fibonacci-hashed (ids are often sequential).
+local SHARDS = 256
+local function shard_of(id)
+  local h, n = 0, #id
+  for i = (n > 6 and n - 5 or 1), n do h = (h * 131 + string.byte(id, i)) % 1048576 end
+  return math.floor(h * 2654435761 % 4294967296 / 16777216)
+end
+
+-- {member, count, member, count, ...} of one bucket of a level, whatever its encoding.
+local function bucket_rows(P, level, bucket)
+  if level == 'd' then return redis.call('ZRANGE', P .. 'd:' .. bucket, 0, -1, 'WITHSCORES') end
+  local out = {}
+  for s = 0, SHARDS - 1 do
+    local rows = redis.call('HGETALL', P .. level .. ':' .. bucket .. ':' .. s)
+    for j = 1, #rows do out[#out + 1] = rows[j] end
+  end
+  return out
+end
+
+local function subtract_bucket(win, rows)
   for j = 1, #rows, 2 do
     local left = tonumber(redis.call('ZINCRBY', win, -tonumber(rows[j + 1]), rows[j]))
     if left <= 0 then redis.call('ZREM', win, rows[j]) end
   end
+end
+
+local function rebuild(P, win, spec, first, last)
+  redis.call('DEL', win)
+  local sums = {}
+  for b = first, last do
+    local rows = bucket_rows(P, spec.level, b)
+    for j = 1, #rows, 2 do sums[rows[j]] = (sums[rows[j]] or 0) + tonumber(rows[j + 1]) end
+  end
+  local args = {}
+  for member, n in pairs(sums) do
+    args[#args + 1] = n
+    args[#args + 1] = member
+    if #args >= 2000 then redis.call('ZADD', win, unpack(args)); args = {} end
+  end
+  if #args > 0 then redis.call('ZADD', win, unpack(args)) end
 end
 
 -- Keep win:<name> equal to the sum of buckets (current - span, current]. Buckets leaving the
@@ -42,17 +85,11 @@ local function roll(P, spec, current, now_ts)
   local target = current - spec.span
   if through ~= nil and target <= through then return through end
   local win = P .. 'win:' .. spec.name
-  local prefix = P .. spec.level .. ':'
   if through == nil or target - through >= spec.span
       or now_ts >= expire_at(spec, through + 1) - 5 then
-    redis.call('DEL', win)
-    local keys = {}
-    for b = target + 1, current do
-      if redis.call('EXISTS', prefix .. b) == 1 then keys[#keys + 1] = prefix .. b end
-    end
-    if #keys > 0 then redis.call('ZUNIONSTORE', win, #keys, unpack(keys)) end
+    rebuild(P, win, spec, target + 1, current)
   else
-    for b = through + 1, target do subtract_bucket(win, prefix .. b) end
+    for b = through + 1, target do subtract_bucket(win, bucket_rows(P, spec.level, b)) end
   end
   redis.call('HSET', state, spec.name, target)
   return target

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 import structlog
 from prometheus_client import Counter
 
+from services.ranking.results import CountResult
 from services.ranking.store import RankingStore
-from shared.consumer import Delivery
+from services.ranking.view_entries import View
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
-from shared.models import EnrichedArticle, ViewEvent
+from shared.models import EnrichedArticle
 
 log = get_logger(__name__)
 
@@ -44,14 +45,11 @@ class RankingHandlers:
                 section=enriched.article.section,
             )
 
-    async def on_views(self, batch: Sequence[Delivery[ViewEvent]]) -> None:
+    async def on_views(self, batch: Sequence[View]) -> CountResult:
         """Counts and acks the batch in one atomic step (the store's Lua script)."""
         started = time.perf_counter()
         result = await self.store.count_views(
-            self.views_stream,
-            self.group,
-            [(d.entry_id, d.message) for d in batch],
-            datetime.now(UTC),
+            self.views_stream, self.group, batch, datetime.now(UTC)
         )
         for outcome, count in (
             ("counted", result.counted),
@@ -72,3 +70,16 @@ class RankingHandlers:
             unknown=result.unknown,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+        return result
+
+    async def on_fold(self) -> int:
+        """Pending counts into the lists; logs only when it had work, as it runs every ~0.5 s."""
+        started = time.perf_counter()
+        folded = await self.store.fold(datetime.now(UTC))
+        if folded:
+            log.debug(
+                "views.folded",
+                rows=folded,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+        return folded

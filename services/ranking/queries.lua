@@ -1,7 +1,8 @@
 -- Read side: roll the windows to now, resolve a window (and scope) to a sorted set, answer.
+-- Every window is one sorted set kept up to date by fold.lua, so a list is a ZREVRANGE.
 -- Scope lists are the site-wide window intersected with the scope's members, cached briefly.
 -- ARGV: mode ('top' | 'rank' | 'trend'), P, now_ts, now_minute, now_hour, now_day,
---       window specs, window name, source ('win:1h' | 'd:<day>' | 'all' | 'days:<d1>,<d2>..'),
+--       window specs, window name, source ('win:<w>' | 'd:<day>' | 'w:<week>' | 'all'),
 --       scope ('site' | '<kind>:<name>'), cache ttl s, then per mode:
 --       top: how many rows; rank: article id; trend: type, candidates, article pool
 local mode, P = ARGV[1], ARGV[2]
@@ -10,24 +11,7 @@ roll_all(P, parse_specs(ARGV[7]), now_ts, tonumber(ARGV[4]), tonumber(ARGV[5]),
   tonumber(ARGV[6]))
 local window, source, scope, ttl = ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
 
-local function resolve()
-  if string.sub(source, 1, 5) ~= 'days:' then return P .. source end
-  local days = split(string.sub(source, 6), ',')
-  local key = P .. 'cache:site:' .. window .. ':' .. days[1]
-  if redis.call('EXISTS', key) == 0 then
-    local keys = {}
-    for _, d in ipairs(days) do
-      if redis.call('EXISTS', P .. 'd:' .. d) == 1 then keys[#keys + 1] = P .. 'd:' .. d end
-    end
-    if #keys > 0 then
-      redis.call('ZUNIONSTORE', key, #keys, unpack(keys))
-      redis.call('EXPIRE', key, ttl)
-    end
-  end
-  return key
-end
-
-local src = resolve()
+local src = P .. source
 if scope ~= 'site' then
   local cache = P .. 'cache:' .. scope .. ':' .. window
   if redis.call('EXISTS', cache) == 0 then

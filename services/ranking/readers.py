@@ -1,15 +1,18 @@
 """Reader tokens: one stable 64-bit hash per (reader, article) for the repeat filter and HLLs.
 
-The repeat filter is a Bloom filter per time slot of `interval_s` (3 bits per token), the two
-live slots being the halves of one Redis bitmap, because a key or set member per (reader,
-article) grows with traffic: 10 M views would be ~1 GB of `SET NX EX` keys, while the bitmap
-has a fixed size whatever the traffic. A view is a repeat when its token is in the current or
-the previous slot; every view marks the current slot. So a reader is counted at most once per
-interval, and one who keeps coming back without a pause of a whole slot counts once per visit
-(a live blog on auto-refresh counts once). A Bloom filter never misses a real repeat (no
-double count); a false positive keeps a new reader out of the lists, at the rate
-`false_positive_rate` gives. Per article, the token is a one-to-one stand-in for the reader id,
-so the same tokens feed the unique-reader HyperLogLog.
+The repeat filter is a Bloom filter per time slot of `interval_s`, the two live slots being
+the halves of one Redis bitmap, because a key or set member per (reader, article) grows with
+traffic: 10 M views would be ~1 GB of `SET NX EX` keys, while the bitmap has a fixed size
+whatever the traffic. It is *blocked*: a token's 3 bits lie in one 32-bit word, so Lua reads
+a token's words of both slots with one BITFIELD op each, for a whole batch in one call
+(~3 µs a view against ~5 µs for 6 scattered bits), at a slightly higher false-positive rate
+than 3 scattered bits. A view is a repeat when its token is in the current or the previous
+slot; every view marks the current slot. So a reader is counted at most once per interval,
+and one who keeps coming back without a pause of a whole slot counts once per visit (a live
+blog on auto-refresh counts once). A Bloom filter never misses a real repeat (no double
+count); a false positive keeps a new reader out of the lists, at the rate
+`false_positive_rate` gives. Per article, the token is a one-to-one stand-in for the reader
+id, so the same tokens feed the unique-reader HyperLogLog.
 """
 
 from __future__ import annotations
@@ -19,20 +22,23 @@ import math
 from dataclasses import dataclass
 
 HASHES = 3
+WORD_BITS = 32
 
 
-def reader_token(reader_id: str, article_id: str) -> str:
-    """16 hex digits; Lua splits them into two 32-bit halves for double hashing."""
-    digest = hashlib.blake2b(f"{reader_id}\x1f{article_id}".encode(), digest_size=8)
-    return digest.hexdigest()
+def reader_token(reader_id: str, article_id: str) -> bytes:
+    """8 bytes: Lua takes the word from the first 4 and the 3 bit positions from the next 3."""
+    return hashlib.blake2b(f"{reader_id}\x1f{article_id}".encode(), digest_size=8).digest()
 
 
-def bloom_positions(token: str, bits_log2: int) -> tuple[int, int, int]:
-    """The bits Lua sets for a token (Kirsch-Mitzenmacher); mirrored here for tests."""
-    size = 1 << bits_log2
-    h1 = int(token[:8], 16)
-    h2 = int(token[8:16], 16) | 1
-    return h1 % size, (h1 + h2) % size, (h1 + 2 * h2) % size
+def bloom_word(token: bytes, bits_log2: int) -> tuple[int, int]:
+    """The word (within one slot's half) and bit mask Lua uses for a token; mirrored here
+    for tests. The mask is unsigned here; Lua's bit library sees the same 32 bits signed."""
+    words = 1 << (bits_log2 - 5)
+    word = int.from_bytes(token[:4], "big") % words
+    mask = 0
+    for byte in token[4:7]:
+        mask |= 1 << (byte % WORD_BITS)
+    return word, mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,13 @@ class RepeatFilter:
         return 2 * (1 << self.bits_log2) // 8
 
     def false_positive_rate(self, tokens_per_slot: int) -> float:
-        """Chance a new (reader, article) is taken for a repeat with this many in one slot."""
-        bits = 1 << self.bits_log2
-        return (1.0 - math.exp(-HASHES * tokens_per_slot / bits)) ** HASHES
+        """Chance a new (reader, article) is taken for a repeat with this many in one slot:
+        the standard rate inside one word, averaged over how many tokens share that word."""
+        words = 1 << (self.bits_log2 - 5)
+        load = tokens_per_slot / words
+        rate, poisson = 0.0, math.exp(-load)
+        for k in range(int(load + 12 * math.sqrt(load + 1)) + 12):
+            fill = 1.0 - (1.0 - 1.0 / WORD_BITS) ** (HASHES * k)
+            rate += poisson * fill**HASHES
+            poisson *= load / (k + 1)
+        return rate

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript
 
 from services.ranking import windows as win
 from services.ranking.bots import BotFilter
+from services.ranking.counter import SPECS, ViewCounter, load_script, text
 from services.ranking.decay import Decay
-from services.ranking.readers import RepeatFilter, reader_token
+from services.ranking.readers import RepeatFilter
 from services.ranking.results import CountResult, RankedItem
 from services.ranking.scoring import (
     SITE,
@@ -27,25 +27,10 @@ from services.ranking.scoring import (
     stored_article,
     topic_labels,
 )
+from services.ranking.view_entries import View
 from shared.keys import Keys
-from shared.models import EnrichedArticle, ViewEvent
+from shared.models import EnrichedArticle
 from shared.settings import Settings
-
-_SPECS = ";".join(
-    f"{w.name},{w.level.value},{w.span},{w.bucket_s},{w.grace_s}" for w in win.ROLLING.values()
-)
-_LIVE_LEVELS = (win.Level.MINUTE, win.Level.HOUR, win.Level.DAY)
-
-
-def _script(redis: aioredis.Redis, name: str) -> AsyncScript:
-    """Each script is the shared prelude plus its own body, loaded once (EVALSHA after)."""
-    here = resources.files("services.ranking")
-    body = here.joinpath("common.lua").read_text() + "\n" + here.joinpath(name).read_text()
-    return redis.register_script(body)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +43,7 @@ class RankingParams:
     repeat_filter_bits_log2: int = 26
     cache_ttl_s: int = 5
     trending_pool: int = 2000
+    fold_interval_s: float = 1.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RankingParams:
@@ -89,11 +75,12 @@ class RankingStore:
             self.params.reader_repeat_interval_s, self.params.repeat_filter_bits_log2
         )
         self.bots = bots or BotFilter()
-        self._count = _script(redis, "counting.lua")
-        self._articles = _script(redis, "articles.lua")
-        self._queries = _script(redis, "queries.lua")
-        self._rebase = _script(redis, "rebase.lua")
-        self._t0: float | None = None
+        self.counter = ViewCounter(
+            redis, self.prefix, clock=self.clock, decay=self.decay, repeat=self.repeat,
+            bots=self.bots,
+        )  # fmt: skip
+        self._articles = load_script(redis, "articles.lua")
+        self._queries = load_script(redis, "queries.lua")
 
     # articles ------------------------------------------------------------------------
     async def upsert_article(self, enriched: EnrichedArticle, now: datetime | None = None) -> str:
@@ -113,95 +100,52 @@ class RankingStore:
         when = now or datetime.now(UTC)
         for part in (scopes, labels, self._kill_keys(when) if kill else []):
             args += [len(part), *part]
-        return _text(await self._articles(keys=[], args=args))
+        return text(await self._articles(keys=[], args=args))
 
     def _kill_keys(self, when: datetime) -> list[str]:
-        """Every bucket that may hold the article, plus this week's cached union."""
+        """Every day and week bucket that may hold the article (ledgers need no scrub)."""
         now = self.clock.now(when)
-        out = [
-            self.keys.ranking(level.value, str(b))
-            for level in _LIVE_LEVELS
-            for b in win.live_buckets(level, now)
-        ]
-        week = win.calendar_days("week", now.day, self.clock)
-        out.append(self.keys.ranking("cache", SITE, "week", str(week[0])))
-        return out
+        days = win.live_buckets(win.Level.DAY, now)
+        weeks = sorted({win.week_of(d) for d in days})
+        return [self.prefix + f"d:{d}" for d in days] + [self.prefix + f"w:{w}" for w in weeks]
 
     # counting ------------------------------------------------------------------------
     async def count_views(
-        self, stream: str, group: str, entries: list[tuple[str, ViewEvent]], now: datetime
+        self, stream: str, group: str, views: Sequence[View], now: datetime
     ) -> CountResult:
-        """Counts a batch and XACKs it in one script: each entry counts once or not at all."""
-        if not entries:
-            return CountResult()
-        clock = self.clock.now(now)
-        bots, groups = self._group(entries, clock.ts)
-        args: list[Any] = [group, self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
-        args += [self.decay.rate, self.repeat.interval_s, self.repeat.bits_log2, _SPECS]
-        args += [len(bots), *bots]
-        day_of = self.clock.day_of_minute
-        for (article_id, minute), pairs in groups.items():
-            args += [article_id, minute, day_of(minute), len(pairs) // 2, *pairs]
-        raw = await self._count(keys=[stream], args=args)
-        self._t0 = float(_text(raw[5]))
-        if self.decay.needs_rebase(self._t0, clock.ts):
-            await self.rebase(now)
-        return CountResult(*(int(x) for x in raw[:5]))
+        """Counts and acks a batch at once (see ViewCounter.count); lists see it after a fold."""
+        return await self.counter.count(stream, group, views, now)
 
-    def _group(
-        self, entries: list[tuple[str, ViewEvent]], now_ts: float
-    ) -> tuple[list[str], dict[tuple[str, int], list[str]]]:
-        """Bots apart; the rest grouped per (article, minute) so Lua adds each key once."""
-        is_bot = self.bots.is_bot
-        bots: list[str] = []
-        groups: dict[tuple[str, int], list[str]] = {}
-        for entry_id, view in entries:
-            if view.user_agent and is_bot(view.user_agent):
-                bots.append(entry_id)
-                continue
-            ts = view.ts.timestamp()
-            minute = int((now_ts if ts > now_ts else ts) // 60)
-            token = reader_token(view.reader_id, view.article_id) if view.reader_id else ""
-            pairs = groups.get((view.article_id, minute))
-            if pairs is None:
-                groups[(view.article_id, minute)] = [entry_id, token]
-            else:
-                pairs += (entry_id, token)
-        return bots, groups
+    async def fold(self, now: datetime) -> int:
+        """Adds every pending count to the lists; the views consumer calls it periodically."""
+        return await self.counter.fold(now)
 
     async def rebase(self, now: datetime) -> bool:
-        """Moves the trending landmark to `now`; a no-op if another process just did."""
-        old = await self.redis.get(self.keys.ranking("trend", "t0"))
-        if old is None:
-            return False
-        new_t0 = int(now.timestamp())
-        factor = self.decay.rebase_factor(float(old), new_t0)
-        kinds = ["article"]
-        args: list[Any] = [self.prefix, _text(old), new_t0, repr(factor)]
-        args.append(self.decay.purge_threshold())
-        done = await self._rebase(keys=[], args=[*args, *kinds])
-        self._t0 = float(new_t0) if done else None
-        return bool(done)
+        return await self.counter.rebase(now)
 
     # lists ---------------------------------------------------------------------------
     def _query_args(self, mode: str, window: str, scope: str, now: datetime) -> list[Any]:
         clock = self.clock.now(now)
+        args: list[Any] = [mode, self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
+        source = self._source(window, clock.day)
+        return [*args, SPECS, window, source, scope, self.params.cache_ttl_s]
+
+    @staticmethod
+    def _source(window: str, today: int) -> str:
+        """The one sorted set (under the prefix) that holds a window's counts."""
         window = win.validate_window(window)
         if window in win.ROLLING:
-            source = f"win:{window}"
-        elif window == win.ALL_TIME:
-            source = "all"
-        else:
-            days = win.calendar_days(window, clock.day, self.clock)
-            source = f"d:{days[0]}" if len(days) == 1 else "days:" + ",".join(map(str, days))
-        args: list[Any] = [mode, self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
-        return [*args, _SPECS, window, source, scope, self.params.cache_ttl_s]
+            return f"win:{window}"
+        if window == win.ALL_TIME:
+            return "all"
+        level, bucket = win.calendar_bucket(window, today)
+        return f"{level}:{bucket}"
 
     async def top(self, *, scope: str, window: str, limit: int, now: datetime) -> list[RankedItem]:
         """Most viewed articles of a scope ('site', 'section:World', 'person:X'...) in a window."""
         scope = normalize_scope(scope)
         args = self._query_args("top", window, scope, now)
-        raw = [_text(x) for x in await self._queries(keys=[], args=[*args, limit + 20])]
+        raw = [text(x) for x in await self._queries(keys=[], args=[*args, limit + 20])]
         t0, ts = float(raw[0] or now.timestamp()), now.timestamp()
         items: list[RankedItem] = []
         for j in range(1, len(raw), 7):
@@ -251,26 +195,30 @@ class RankingStore:
 
     # detail --------------------------------------------------------------------------
     async def article_stats(self, article_id: str, now: datetime) -> dict[str, Any] | None:
-        """Stored fields, tags, all-time views, views per window, readers, rank, score story."""
+        """Stored fields, tags, all-time views, views per window, readers, rank, score story.
+
+        The article's pending counts are folded first, so its numbers are exact at once.
+        """
         k = self.keys.ranking
         raw = await self.redis.get(k("art", article_id))
         meta: dict[str, Any] = orjson.loads(raw) if raw else {}
         if not meta or meta.get("killed"):
             return None
+        await self.counter.fold(now, articles=[article_id])
         section = str(meta.get("section") or "")
         scope = section_scope(section) if section.strip() else SITE
         rank_args = self._query_args("rank", "24h", scope, now)
         rank, _ = await self._queries(keys=[], args=[*rank_args, article_id])
         windows = await self._window_views(article_id, now)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hget(k("views"), article_id)
+            pipe.hget(k("rep"), article_id)
             pipe.pfcount(k("hll", article_id))
             pipe.zscore(k("trend", "article"), article_id)
             pipe.get(k("trend", "t0"))
-            views, readers, stored, t0 = await pipe.execute()
+            repeats, readers, stored, t0 = await pipe.execute()
         ts = now.timestamp()
         out = stored_article(meta)
-        out["views"] = int(views or 0)
+        out["views"] = windows[win.ALL_TIME] + int(repeats or 0)
         out["windows"] = windows
         out["unique_readers"] = int(readers)
         position = int(rank)
@@ -290,16 +238,10 @@ class RankingStore:
         return out
 
     async def _window_views(self, article_id: str, now: datetime) -> dict[str, int]:
-        """Views per window for one article: ZSCOREs, no union needed (windows just rolled)."""
-        clock = self.clock.now(now)
-        sources: dict[str, list[str]] = {w: [f"win:{w}"] for w in win.ROLLING}
-        for name in win.CALENDAR:
-            days = win.calendar_days(name, clock.day, self.clock)
-            sources[name] = [f"d:{d}" for d in days]
-        sources[win.ALL_TIME] = ["all"]
+        """Views per window for one article: one ZSCORE each (the rank query just rolled)."""
+        today = self.clock.now(now).day
         async with self.redis.pipeline(transaction=False) as pipe:
-            for keys in sources.values():
-                for key in keys:
-                    pipe.zscore(self.prefix + key, article_id)
-            scores = iter(await pipe.execute())
-        return {w: round(sum(float(next(scores) or 0) for _ in ks)) for w, ks in sources.items()}
+            for window in win.WINDOWS:
+                pipe.zscore(self.prefix + self._source(window, today), article_id)
+            scores = await pipe.execute()
+        return {w: round(float(s or 0)) for w, s in zip(win.WINDOWS, scores, strict=True)}

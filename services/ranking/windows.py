@@ -48,6 +48,7 @@ ROLLING: dict[str, Rolling] = {
     "7d": Rolling("7d", Level.DAY, 7, DAY_S, DAY_ZONE_SLACK_S),
 }
 CALENDAR = ("today", "yesterday", "week")
+WEEK = "w"
 ALL_TIME = "all"
 WINDOWS: tuple[str, ...] = (*ROLLING, *CALENDAR, ALL_TIME)
 ROLLING_BY_LEVEL: dict[Level, Rolling] = {w.level: w for w in ROLLING.values()}
@@ -125,6 +126,28 @@ class DayClock:
         """Monday of this local week through today: the calendar window `week`."""
         weekday = date_of_day(today).weekday()
         return list(range(today - weekday, today + 1))
+
+
+def week_of(day: int) -> int:
+    """The Monday (its day number) of a day's week: 1970-01-01, day 0, was a Thursday."""
+    return day - (day + 3) % 7
+
+
+def week_expire_at(week: int) -> int:
+    """A week bucket lists views until its week is over in every zone (slack), plus grace."""
+    return (week + 7) * DAY_S + DAY_ZONE_SLACK_S + DAY_S
+
+
+def calendar_bucket(window: str, today: int) -> tuple[str, int]:
+    """The one bucket a calendar window reads: a day bucket, or this week's running bucket
+    (a union of up to seven day buckets costs ~300 ms per refresh at 100k articles)."""
+    if window == "today":
+        return Level.DAY, today
+    if window == "yesterday":
+        return Level.DAY, today - 1
+    if window == "week":
+        return WEEK, week_of(today)
+    raise UnknownWindowError(f"{window!r} is not a calendar window")
 
 
 def calendar_days(window: str, today: int, clock: DayClock) -> list[int]:

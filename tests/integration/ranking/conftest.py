@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 
 from services.ranking.results import CountResult
 from services.ranking.store import RankingParams, RankingStore
+from services.ranking.view_entries import View
 from shared.keys import Keys
 from shared.models import Article, EnrichedArticle, Entity, Tags, Topic, ViewEvent
 
@@ -54,7 +55,7 @@ def article(
 
 @dataclass
 class Feed:
-    """XADD views as ingest does, XREADGROUP them (pending), count them."""
+    """XADD views as ingest does, XREADGROUP them (pending), count and fold them."""
 
     redis: aioredis.Redis
     store: RankingStore
@@ -64,13 +65,17 @@ class Feed:
         for view in views:
             await self.redis.xadd(self.keys.views, {"__data__": view.model_dump_json()})
 
-    async def read(self, consumer: str = "c1", last: str = ">") -> list[tuple[str, ViewEvent]]:
+    async def read(self, consumer: str = "c1", last: str = ">") -> list[View]:
         resp = await self.redis.xreadgroup(GROUP, consumer, {self.keys.views: last}, count=10_000)
-        rows = resp[0][1] if resp else []
-        return [(i.decode(), ViewEvent.model_validate_json(f[b"__data__"])) for i, f in rows]
+        rows = resp[0][1] if isinstance(resp, list) and resp else []
+        rows = next(iter(resp.values())) if isinstance(resp, dict) else rows
+        return [View.of(i.decode(), ViewEvent.model_validate_json(f[b"__data__"])) for i, f in rows]
 
-    async def count(self, entries: list[tuple[str, ViewEvent]], now: datetime = NOW) -> CountResult:
-        return await self.store.count_views(self.keys.views, GROUP, entries, now)
+    async def count(self, entries: list[View], now: datetime = NOW) -> CountResult:
+        """Counts a batch and folds it into the lists, as the consumer's loops do."""
+        result = await self.store.count_views(self.keys.views, GROUP, entries, now)
+        await self.store.fold(now)
+        return result
 
     async def views(self, views: Sequence[ViewEvent], now: datetime = NOW) -> CountResult:
         await self.add(views)

@@ -130,3 +130,14 @@ async def test_dashboard_shows_the_lists_escaped(
     assert "&quot;World&quot; popular articles" in page.text
     assert "Kishida &amp; Yoon &lt;meet&gt;" in page.text
     assert "<script" not in page.text
+
+
+async def test_readiness_fails_while_the_views_loop_is_not_consuming(settings: Settings) -> None:
+    app = build_app(settings)
+    async with running(app) as http:
+        ready = await http.get("/health/ready")
+        await app.state.views_consumer.stop()
+        stopped = await http.get("/health/ready")
+    assert ready.status_code == 200, ready.text
+    assert stopped.status_code == 503
+    assert "views consumer not running (stopped)" in stopped.json()["reasons"]

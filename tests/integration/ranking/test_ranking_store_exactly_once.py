@@ -20,7 +20,7 @@ async def test_a_crash_before_counting_leaves_entries_pending_and_counts_them_on
     read = await feed.read()  # the consumer "crashes" here: nothing counted, all pending
     assert (await feed.redis.xpending(feed.keys.views, GROUP))["pending"] == 5
     again = await feed.read(last="0")  # restart: its own pending entries come back
-    assert [i for i, _ in again] == [i for i, _ in read]
+    assert [v.entry_id for v in again] == [v.entry_id for v in read]
     assert (await feed.count(again)).counted == 5
     assert (await feed.count(again)).duplicates == 5  # a redelivery after the script
     assert await feed.read(last="0") == []
@@ -33,7 +33,7 @@ async def test_a_reclaimed_batch_is_counted_by_one_consumer_only(
     await store.upsert_article(article("a1"))
     await feed.add([view("a1") for _ in range(4)])
     slow = await feed.read("slow")
-    ids = [i for i, _ in slow]
+    ids = [v.entry_id for v in slow]
     claimed = await feed.redis.xclaim(feed.keys.views, GROUP, "claimer", 0, ids)
     assert len(claimed) == 4  # still pending, now owned by the claimer
     first = await feed.count(slow[:2])  # the claimer counts half of them ...

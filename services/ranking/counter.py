@@ -1,0 +1,131 @@
+"""Counting views into Redis: a batch script that counts and acks, a fold into the lists.
+
+`count` is the hot path: one Lua script per batch acks every entry and counts only those
+whose XACK returned 1 (exactly once in effect), and leaves one pending count per (article,
+minute) for the lists. `fold` adds pending counts to every list, window and ledger, a few
+shards per script so that no script holds Redis for long; the consumer folds every
+`fold_interval_s`, so lists trail the stream by about that much (they are cached for a few
+seconds anyway), while per-article totals fold their own shard on read and are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
+
+from services.ranking import windows as win
+from services.ranking.bots import BotFilter
+from services.ranking.decay import Decay
+from services.ranking.readers import RepeatFilter, reader_token
+from services.ranking.results import CountResult
+from services.ranking.view_entries import View
+
+SPECS = ";".join(
+    f"{w.name},{w.level.value},{w.span},{w.bucket_s},{w.grace_s}" for w in win.ROLLING.values()
+)
+SHARDS = 256  # pend and ledger shards; the same number as SHARDS in common.lua
+FOLD_BUDGET_ROWS = 400  # ~25 µs a row: a fold script holds Redis ~10 ms at most
+
+
+def load_script(redis: aioredis.Redis, name: str) -> AsyncScript:
+    """Each script is the shared prelude plus its own body, loaded once (EVALSHA after)."""
+    here = resources.files("services.ranking")
+    body = here.joinpath("common.lua").read_text() + "\n" + here.joinpath(name).read_text()
+    return redis.register_script(body)
+
+
+def text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class ViewCounter:
+    """Writes of the views path; every key under `prefix` (one hash tag: one cluster slot)."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        prefix: str,
+        *,
+        clock: win.DayClock,
+        decay: Decay,
+        repeat: RepeatFilter,
+        bots: BotFilter,
+    ) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.clock = clock
+        self.decay = decay
+        self.repeat = repeat
+        self.bots = bots
+        self._count = load_script(redis, "counting.lua")
+        self._fold = load_script(redis, "fold.lua")
+        self._rebase = load_script(redis, "rebase.lua")
+
+    async def count(
+        self, stream: str, group: str, views: Sequence[View], now: datetime
+    ) -> CountResult:
+        """Counts a batch and XACKs it in one script: each entry counts once or not at all."""
+        if not views:
+            return CountResult()
+        now_ts = now.timestamp()
+        bots, groups = self._group(views, now_ts)
+        args: list[Any] = [group, self.prefix, now_ts, self.repeat.interval_s]
+        args += [self.repeat.bits_log2, len(bots), *bots]
+        day_of = self.clock.day_of_minute
+        for (article_id, minute), (ids, tokens) in groups.items():
+            args += [article_id, minute, day_of(minute), len(ids), *ids, *tokens]
+        raw = await self._count(keys=[stream], args=args)
+        return CountResult(*(int(x) for x in raw))
+
+    def _group(
+        self, views: Sequence[View], now_ts: float
+    ) -> tuple[list[bytes | str], dict[tuple[str, int], tuple[list[bytes | str], list[bytes]]]]:
+        """Bots apart; the rest grouped per (article, minute) so Lua adds each count once."""
+        is_bot = self.bots.is_bot
+        bots: list[bytes | str] = []
+        groups: dict[tuple[str, int], tuple[list[bytes | str], list[bytes]]] = {}
+        for entry_id, article_id, ts, reader_id, user_agent in views:
+            if user_agent and is_bot(user_agent):
+                bots.append(entry_id)
+                continue
+            key = (article_id, int((now_ts if ts > now_ts else ts) // 60))
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = ([], [])
+            group[0].append(entry_id)
+            group[1].append(reader_token(reader_id, article_id) if reader_id else b"")
+        return bots, groups
+
+    async def fold(
+        self, now: datetime, *, articles: Sequence[str] = (), budget: int = FOLD_BUDGET_ROWS
+    ) -> int:
+        """Folds every pending shard (or only those of `articles`); returns rows folded."""
+        clock = self.clock.now(now)
+        head: list[Any] = [self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
+        head += [self.decay.rate, SPECS, budget]
+        items: list[Any] = list(articles) if articles else list(range(SHARDS))
+        mode = "articles" if articles else "shards"
+        folded, t0 = 0, None
+        while items:
+            done, following, t0 = await self._fold(keys=[], args=[*head, mode, *items])
+            folded += int(done)
+            items = items[int(following) - 10 :] if int(following) else []
+        if t0 is not None and self.decay.needs_rebase(float(text(t0)), clock.ts):
+            await self.rebase(now)
+        return folded
+
+    async def rebase(self, now: datetime) -> bool:
+        """Moves the trending landmark to `now`; a no-op if another process just did."""
+        old = await self.redis.get(self.prefix + "trend:t0")
+        if old is None:
+            return False
+        new_t0 = int(now.timestamp())
+        factor = self.decay.rebase_factor(float(old), new_t0)
+        args: list[Any] = [self.prefix, text(old), new_t0, repr(factor)]
+        args.append(self.decay.purge_threshold())
+        return bool(await self._rebase(keys=[], args=[*args, "article"]))
