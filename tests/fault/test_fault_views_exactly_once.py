@@ -4,6 +4,7 @@ every per-article total must equal the events sent for it — no loss, no double
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.fault
 ARTICLES = 500
 VIEWS = 100_000
 KILLS = 3
+FEED_PER_S = 4_000  # ~25 s of traffic
+BURST = 8_000
 
 
 def enriched(n: int) -> bytes:
@@ -64,6 +67,26 @@ def zipf_views(rng: random.Random) -> list[tuple[str, bytes]]:
     ]
 
 
+def feed(system: System, payloads: list[bytes]) -> None:
+    """Bursts of BURST views at FEED_PER_S on average: each burst is several batches of
+    work, so a kill that waits for pending entries lands while batches are in flight."""
+    client = redis.Redis.from_url(system.redis_url)
+    pipe = client.pipeline(transaction=False)
+    started = time.monotonic()
+    for start in range(0, len(payloads), BURST):
+        for payload in payloads[start : start + BURST]:
+            pipe.xadd(system.keys.views, {"__data__": payload})
+        pipe.execute()
+        ahead = started + (start + BURST) / FEED_PER_S - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+    client.close()
+
+
+def pending(client: redis.Redis, sut: System) -> int:
+    return int(client.xpending(sut.keys.views, GROUP_RANKING)["pending"])
+
+
 def consumed(client: redis.Redis, sut: System) -> int:
     (info,) = [g for g in client.xinfo_groups(sut.keys.views) if g["name"] == b"ranking"]
     return int(info.get("entries-read") or 0) - int(info["pending"])
@@ -85,20 +108,26 @@ def test_views_counted_exactly_once_across_ranking_kills(
     )
     views = zipf_views(random.Random(3))
     sent = Counter(article for article, _ in views)
-    for start in range(0, VIEWS, 5000):
-        for _, payload in views[start : start + 5000]:
-            pipe.xadd(system.keys.views, {"__data__": payload})
-        pipe.execute()
+    # Views arrive at a steady rate, as reader traffic does, so that every kill lands while
+    # batches are being read, counted and folded (ranking drains a backlog in seconds).
+    feeder = threading.Thread(target=feed, args=(system, [p for _, p in views]), daemon=True)
+    feeder.start()
 
     rng = random.Random(11)
-    kills = 0
-    for _ in range(KILLS):
-        target = consumed(client, system) + rng.randint(5_000, 20_000)
-        eventually_sync(lambda t=target: consumed(client, system) >= t, timeout_s=120)  # type: ignore[misc]
+    kills, in_flight = 0, []
+    for n in range(KILLS):
+        target = int(VIEWS * (n + 1) / (KILLS + 1)) + rng.randint(-5_000, 5_000)
+        eventually_sync(
+            lambda t=target: consumed(client, system) >= t and pending(client, system) > 0,  # type: ignore[misc]
+            timeout_s=120,
+            interval_s=0.001,
+        )
         system.kill("ranking")
+        in_flight.append(pending(client, system))  # read, not yet counted and acked
         kills += 1
         system.start("ranking")
         system.wait_ready("ranking")
+    feeder.join()
     started = time.monotonic()
     eventually_sync(
         lambda: (
@@ -123,8 +152,10 @@ def test_views_counted_exactly_once_across_ranking_kills(
         accepted=VIEWS,
         lost=sum(max(s - g, 0) for s, g in wrong.values()),
         duplicated=sum(max(g - s, 0) for s, g in wrong.values()),
-        note=f"{counted} counted; drained {drain_s:.0f}s after the last kill",
+        note=f"{counted} counted; pending at the kills {in_flight}; "
+        f"drained {drain_s:.0f}s after the last kill",
     )
     client.close()
     assert kills >= 3
+    assert all(in_flight), "every kill must land while read entries wait to be counted"
     assert not wrong
