@@ -172,8 +172,9 @@ class RankingStore:
         """People, organisations, places or topics by decayed views, with views in `window`.
 
         An entity's score is the sum of the decayed scores of the `trending_pool` most trending
-        articles tagged with it: computed at query time (cached), so counting writes nothing
-        per entity and a kill or re-tag is reflected at once.
+        articles tagged with it, and its views are those articles' views in `window`:
+        computed at query time (cached), so counting writes nothing per entity, a kill or
+        re-tag is reflected at once, and a refresh costs the pool, not the entity's size.
         """
         if type not in TRENDING_TYPES:
             raise ValueError(f"type must be one of {', '.join(TRENDING_TYPES)}")

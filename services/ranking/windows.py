@@ -122,20 +122,10 @@ class DayClock:
         end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=self.zone)
         return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
 
-    def week_days(self, today: int) -> list[int]:
-        """Monday of this local week through today: the calendar window `week`."""
-        weekday = date_of_day(today).weekday()
-        return list(range(today - weekday, today + 1))
-
 
 def week_of(day: int) -> int:
     """The Monday (its day number) of a day's week: 1970-01-01, day 0, was a Thursday."""
     return day - (day + 3) % 7
-
-
-def week_expire_at(week: int) -> int:
-    """A week bucket lists views until its week is over in every zone (slack), plus grace."""
-    return (week + 7) * DAY_S + DAY_ZONE_SLACK_S + DAY_S
 
 
 def calendar_bucket(window: str, today: int) -> tuple[str, int]:
@@ -147,17 +137,6 @@ def calendar_bucket(window: str, today: int) -> tuple[str, int]:
         return Level.DAY, today - 1
     if window == "week":
         return WEEK, week_of(today)
-    raise UnknownWindowError(f"{window!r} is not a calendar window")
-
-
-def calendar_days(window: str, today: int, clock: DayClock) -> list[int]:
-    """Day buckets a calendar window is made of."""
-    if window == "today":
-        return [today]
-    if window == "yesterday":
-        return [today - 1]
-    if window == "week":
-        return clock.week_days(today)
     raise UnknownWindowError(f"{window!r} is not a calendar window")
 
 

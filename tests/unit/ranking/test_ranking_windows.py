@@ -61,18 +61,18 @@ def test_calendar_windows_are_local_days() -> None:
     clock = win.DayClock("Asia/Tokyo")
     now = clock.now(at("2024-06-05T16:00:00Z"))  # Thursday 01:00 in Tokyo
     assert win.date_of_day(now.day) == date(2024, 6, 6)
-    assert win.calendar_days("today", now.day, clock) == [now.day]
-    assert win.calendar_days("yesterday", now.day, clock) == [now.day - 1]
-    week = win.calendar_days("week", now.day, clock)
-    assert win.date_of_day(week[0]) == date(2024, 6, 3)  # Monday
-    assert week[-1] == now.day
-    assert len(week) == 4
+    assert win.calendar_bucket("today", now.day) == ("d", now.day)
+    assert win.calendar_bucket("yesterday", now.day) == ("d", now.day - 1)
+    level, week = win.calendar_bucket("week", now.day)
+    assert level == "w"
+    assert win.date_of_day(week) == date(2024, 6, 3)  # the local week's Monday
+    with pytest.raises(win.UnknownWindowError):
+        win.calendar_bucket("month", now.day)
 
 
-def test_week_on_monday_is_one_day() -> None:
-    clock = win.DayClock("UTC")
-    monday = win.day_number(date(2024, 6, 3))
-    assert clock.week_days(monday) == [monday]
+@pytest.mark.parametrize("day", [date(2024, 6, 3), date(2024, 6, 6), date(2024, 6, 9)])
+def test_a_week_is_named_by_its_monday(day: date) -> None:
+    assert win.date_of_day(win.week_of(win.day_number(day))) == date(2024, 6, 3)
 
 
 @pytest.mark.parametrize(("window", "span"), [("1h", 60), ("24h", 24), ("7d", 7)])
@@ -99,7 +99,7 @@ def test_day_buckets_cover_a_whole_week_in_any_zone() -> None:
     spec = win.ROLLING["7d"]
     clock = win.DayClock("Pacific/Kiritimati")  # UTC+14, the earliest zone
     now = clock.now(at("2024-06-09T09:00:00Z"))  # Sunday evening there
-    monday = clock.week_days(now.day)[0]
+    monday = win.week_of(now.day)
     assert spec.expire_at(monday) > now.ts
 
 
