@@ -21,7 +21,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import redis.asyncio as aioredis
 import structlog
@@ -35,6 +35,7 @@ from shared.errors import PermanentError
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.payloads import entry_dict
+from shared.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 log = get_logger(__name__)
@@ -50,7 +51,6 @@ class Delivery(Generic[M]):
 
 
 OneHandler = Callable[[M, str], Awaitable[None]]
-BatchHandler = Callable[[Sequence[Delivery[M]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,30 @@ class ConsumerConfig:
     min_idle_ms: int = 30_000
     max_deliveries: int = 5
     max_entry_bytes: int = 5 * 1024 * 1024
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, stream: str, group: str, service: str, batch_size: int,
+        **extra: Any,
+    ) -> Self:  # fmt: skip
+        """The group's knobs as every service sets them (NEWSDESK_BLOCK_MS, _MIN_IDLE_MS...)."""
+        return cls(
+            stream=stream,
+            group=group,
+            consumer=consumer_name(settings.consumer_name, service),
+            service=service,
+            batch_size=batch_size,
+            block_ms=settings.block_ms,
+            min_idle_ms=settings.min_idle_ms,
+            max_deliveries=settings.max_deliveries,
+            **extra,
+        )
+
+    @property
+    def claim_interval_ms(self) -> int:
+        """How often to look for entries idle for min_idle_ms: often enough to take them over
+        soon after, never busier than every 200 ms."""
+        return max(200, min(self.min_idle_ms // 4, 5000))
 
 
 async def _keep_raw(msg: Mapping[str, Any], original: Callable[..., Awaitable[Any]]) -> Any:
@@ -82,7 +106,7 @@ def _describe(exc: BaseException) -> str:
 
 
 class StreamConsumer(Generic[M]):
-    """Consumes `config.stream` into `handle_one` (acked here) or `handle_batch` (acks itself)."""
+    """Consumes `config.stream` into `handle_one`, acking what it handled."""
 
     def __init__(
         self,
@@ -91,17 +115,13 @@ class StreamConsumer(Generic[M]):
         model: type[M],
         redis: aioredis.Redis,
         metrics: ServiceMetrics,
-        handle_one: OneHandler[M] | None = None,
-        handle_batch: BatchHandler[M] | None = None,
+        handle_one: OneHandler[M],
     ) -> None:
-        if (handle_one is None) == (handle_batch is None):
-            raise ValueError("give exactly one of handle_one or handle_batch")
         self.config = config
         self.model = model
         self.redis = redis
         self.metrics = metrics
         self.handle_one = handle_one
-        self.handle_batch = handle_batch
 
     def register(self, broker: RedisBroker, *, title: str, description: str) -> None:
         cfg = self.config
@@ -118,7 +138,7 @@ class StreamConsumer(Generic[M]):
             group=cfg.group,
             consumer=cfg.consumer,
             min_idle_time=cfg.min_idle_ms,
-            polling_interval=max(200, min(cfg.min_idle_ms // 4, 5000)),
+            polling_interval=cfg.claim_interval_ms,
         )
         broker.subscriber(
             stream=reader,
@@ -157,34 +177,12 @@ class StreamConsumer(Generic[M]):
                 decoded.append(Delivery(entry_id, self.model.model_validate(doc), deliveries))
             except (PermanentError, ValidationError) as exc:
                 await self._dead_letter(entry_id, fields, exc, deliveries)
-        if self.handle_batch is not None:
-            await self._run_batch(decoded, fields_by_id)
-        else:
-            await self._run_each(decoded, fields_by_id)
+        await self._run_each(decoded, fields_by_id)
         self.metrics.latency.labels(self.config.stream).observe(time.perf_counter() - started)
-
-    async def _run_batch(
-        self, decoded: list[Delivery[M]], fields_by_id: Mapping[str, Mapping[bytes, bytes]]
-    ) -> None:
-        assert self.handle_batch is not None
-        if not decoded:
-            return
-        try:
-            await self.handle_batch(decoded)
-        except Exception as exc:
-            if len(decoded) == 1:
-                await self._failed(decoded[0], fields_by_id[decoded[0].entry_id], exc)
-            else:
-                # Left pending: the claimer retries each entry alone, isolating a bad one.
-                self.metrics.failed.labels(self.config.stream, "retried").inc(len(decoded))
-                log.warning("batch.failed", error=_describe(exc), size=len(decoded))
-            return
-        self.metrics.handled.labels(self.config.stream).inc(len(decoded))
 
     async def _run_each(
         self, decoded: list[Delivery[M]], fields_by_id: Mapping[str, Mapping[bytes, bytes]]
     ) -> None:
-        assert self.handle_one is not None
         done: list[str] = []
         for item in decoded:
             with structlog.contextvars.bound_contextvars(entry_id=item.entry_id):

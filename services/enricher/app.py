@@ -8,7 +8,7 @@ from services.enricher.handlers import Enricher
 from services.enricher.store import EnricherStore
 from services.enricher.story_index import RedisStoryIndex
 from shared.broker import make_broker, make_redis
-from shared.consumer import ConsumerConfig, StreamConsumer, consumer_name
+from shared.consumer import ConsumerConfig, StreamConsumer
 from shared.keys import GROUP_ENRICHER
 from shared.metrics import ServiceMetrics
 from shared.models import EnrichedArticle, RawArticle
@@ -24,15 +24,12 @@ def build_app(settings: Settings) -> FastAPI:
     store = EnricherStore(redis, keys, group=GROUP_ENRICHER)
     enricher = Enricher(store, RedisStoryIndex.from_settings(settings))
     consumer = StreamConsumer(
-        config=ConsumerConfig(
+        config=ConsumerConfig.from_settings(
+            settings,
             stream=keys.raw,
             group=GROUP_ENRICHER,
-            consumer=consumer_name(settings.consumer_name, "enricher"),
             service="enricher",
             batch_size=settings.batch_size,
-            block_ms=settings.block_ms,
-            min_idle_ms=settings.min_idle_ms,
-            max_deliveries=settings.max_deliveries,
         ),
         model=RawArticle,
         redis=redis,

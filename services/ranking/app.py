@@ -13,7 +13,7 @@ from services.ranking.routes import build_dashboard_router, build_router
 from services.ranking.store import RankingParams, RankingStore
 from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
 from shared.broker import make_broker, make_redis
-from shared.consumer import ConsumerConfig, StreamConsumer, consumer_name
+from shared.consumer import ConsumerConfig, StreamConsumer
 from shared.keys import GROUP_RANKING
 from shared.metrics import ServiceMetrics
 from shared.models import EnrichedArticle
@@ -22,15 +22,12 @@ from shared.settings import Settings
 
 
 def _views_config(settings: Settings, params: RankingParams) -> ViewsConfig:
-    return ViewsConfig(
+    return ViewsConfig.from_settings(
+        settings,
         stream=settings.keys.views,
         group=GROUP_RANKING,
-        consumer=consumer_name(settings.consumer_name, "ranking"),
         service="ranking",
         batch_size=settings.views_batch_size,
-        block_ms=settings.block_ms,
-        min_idle_ms=settings.min_idle_ms,
-        max_deliveries=settings.max_deliveries,
         fold_interval_s=params.fold_interval_s,
         stop_timeout_s=settings.shutdown_timeout_s,
     )
@@ -61,15 +58,12 @@ def build_app(settings: Settings) -> FastAPI:
     store = RankingStore(redis, keys, params)
     handlers = RankingHandlers(store, metrics, views_stream=keys.views, group=GROUP_RANKING)
     StreamConsumer(
-        config=ConsumerConfig(
+        config=ConsumerConfig.from_settings(
+            settings,
             stream=keys.enriched,
             group=GROUP_RANKING,
-            consumer=consumer_name(settings.consumer_name, "ranking"),
             service="ranking",
             batch_size=settings.batch_size,
-            block_ms=settings.block_ms,
-            min_idle_ms=settings.min_idle_ms,
-            max_deliveries=settings.max_deliveries,
         ),
         model=EnrichedArticle,
         redis=redis,

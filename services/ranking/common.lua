@@ -9,6 +9,17 @@ local function split(s, sep)
   return out
 end
 
+-- HMGET of any number of fields (in slices, as unpack has a limit); {value or false, ...}
+local function hmget_many(key, fields)
+  local out = {}
+  for k = 1, #fields, 1000 do
+    local last = math.min(k + 999, #fields)
+    local rows = redis.call('HMGET', key, unpack(fields, k, last))
+    for j = k, last do out[j] = rows[j - k + 1] end
+  end
+  return out
+end
+
 -- "1h,m,60,60,120;24h,h,24,3600,600;7d,d,7,86400,86400" -> {m = spec, h = spec, d = spec}
 local function parse_specs(text)
   local specs = {}

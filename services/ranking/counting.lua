@@ -29,12 +29,7 @@ end
 -- Groups by their first ARGV index; which articles are live: one HMGET for the whole batch.
 local g_pos, ids = {}, {}
 for pos = 7, #ARGV, 5 do g_pos[#g_pos + 1], ids[#ids + 1] = pos, ARGV[pos] end
-local live = {}
-for k = 1, #ids, 1000 do
-  local last = math.min(k + 999, #ids)
-  local rows = redis.call('HMGET', P .. 'live', unpack(ids, k, last))
-  for j = k, last do live[j] = rows[j - k + 1] end
-end
+local live = hmget_many(P .. 'live', ids)
 
 -- Ack every entry; keep the reader tokens of acked views of live articles, and what the
 -- repeat filter must judge: token, group, word offset ('#<n>' for BITFIELD), bit mask.

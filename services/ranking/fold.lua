@@ -95,12 +95,7 @@ local function fold_shard(shard)
       ids[#ids + 1] = id
     end
   end
-  local live = {}
-  for k = 1, #ids, 1000 do
-    local last = math.min(k + 999, #ids)
-    local got = redis.call('HMGET', P .. 'live', unpack(ids, k, last))
-    for j = k, last do live[j] = got[j - k + 1] end
-  end
+  local live = hmget_many(P .. 'live', ids)
   for j, row in ipairs(parsed) do
     if live[j] then fold_row(shard, row[1], row[2], row[3], row[4]) end
   end

@@ -26,6 +26,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from services.ranking.view_entries import View, decode_view, entry_fields
+from shared.consumer import ConsumerConfig
 from shared.deadletter import dead_letter
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
@@ -41,23 +42,13 @@ MAX_FOLD_INTERVAL_S = 10.0
 
 
 @dataclass(frozen=True)
-class ViewsConfig:
-    stream: str
-    group: str
-    consumer: str
-    service: str
-    batch_size: int = 1000
-    block_ms: int = 1000
-    min_idle_ms: int = 30_000
-    max_deliveries: int = 5
-    max_entry_bytes: int = 5 * 1024 * 1024
-    inflight: int = 2
-    fold_interval_s: float = 0.5
-    stop_timeout_s: float = 10.0
+class ViewsConfig(ConsumerConfig):
+    """The group's knobs, plus how many batches are counted at once and the fold pace."""
 
-    @property
-    def claim_interval_s(self) -> float:
-        return max(0.2, min(self.min_idle_ms / 4000, 5.0))
+    batch_size: int = 1000
+    inflight: int = 2
+    fold_interval_s: float = 1.0
+    stop_timeout_s: float = 10.0
 
 
 def _raw(response: Any, **_: Any) -> Any:
@@ -145,7 +136,7 @@ class ViewsConsumer:
             try:
                 if time.monotonic() >= next_claim:
                     await self.reclaim()
-                    next_claim = time.monotonic() + self.config.claim_interval_s
+                    next_claim = time.monotonic() + self.config.claim_interval_ms / 1000
                 await self.read_once()
                 self.read_error, delay = None, 0.5
             except ResponseError as exc:

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from pydantic import BaseModel
 
 from shared.broker import make_broker
-from shared.consumer import ConsumerConfig, Delivery, StreamConsumer
+from shared.consumer import ConsumerConfig, StreamConsumer
 from shared.deadletter import list_dead_letters, retry_dead_letters
 from shared.errors import PermanentError
 from shared.metrics import ServiceMetrics
@@ -187,6 +187,3 @@ async def _async_pending_is(redis: aioredis.Redis, stream: str, count: int) -> b
 async def _letters(redis: aioredis.Redis, stream: str, count: int) -> Sequence[object] | None:
     letters = await list_dead_letters(redis, stream)
     return letters if len(letters) == count else None
-
-
-_ = Delivery  # re-exported type used by batch handlers; imported to keep the API under test
