@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     consumer_name: str | None = None
     batch_size: int = Field(default=100, ge=1, le=10_000)
     views_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    # How often ranking folds counted views into its lists: their freshness, against Redis
+    # time (a fold's cost is per article, so folding rarer is cheaper under heavy traffic).
+    views_fold_interval_s: float = Field(default=1.0, gt=0, le=60)
     block_ms: int = Field(default=1000, ge=1)
     min_idle_ms: int = Field(default=30_000, ge=100)
     max_deliveries: int = Field(default=5, ge=1)

@@ -51,6 +51,7 @@ class RankingParams:
             timezone=settings.timezone,
             trending_half_life_s=settings.trending_half_life_s,
             reader_repeat_interval_s=settings.reader_repeat_interval_s,
+            fold_interval_s=settings.views_fold_interval_s,
         )
 
 

@@ -280,8 +280,8 @@ class ViewsConsumer:
             try:
                 await self.fold()
                 took = time.perf_counter() - started
-                wait = min(max(self.config.fold_interval_s, FOLD_PAUSE_RATIO * took),
-                           MAX_FOLD_INTERVAL_S)  # fmt: skip
+                base = self.config.fold_interval_s
+                wait = min(max(base, FOLD_PAUSE_RATIO * took), max(base, MAX_FOLD_INTERVAL_S))
             except Exception as exc:
                 log.warning("views.fold_failed", error=f"{type(exc).__name__}: {exc}")
                 wait = min(wait * 2, 10.0)  # pending counts wait in Redis: nothing is lost
