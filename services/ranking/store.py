@@ -42,7 +42,7 @@ class RankingParams:
     reader_repeat_interval_s: int = 1800
     repeat_filter_bits_log2: int = 26
     cache_ttl_s: int = 5
-    trending_pool: int = 2000
+    trending_pool: int = 1000  # ~8 µs of Lua an article per refresh
     fold_interval_s: float = 1.0
 
     @classmethod
