@@ -21,7 +21,7 @@ from redis.commands.core import AsyncScript
 from services.ranking import windows as win
 from services.ranking.bots import BotFilter
 from services.ranking.decay import Decay
-from services.ranking.readers import NO_READER, RepeatFilter, reader_token
+from services.ranking.readers import RepeatFilter, reader_token
 from services.ranking.results import CountResult
 from services.ranking.view_entries import View
 
@@ -75,31 +75,30 @@ class ViewCounter:
         now_ts = now.timestamp()
         bots, groups = self._group(views, now_ts)
         args: list[Any] = [group, self.prefix, now_ts, self.repeat.interval_s]
-        args += [self.repeat.bits_log2, b",".join(bots)]
+        args += [self.repeat.bits_log2, len(bots), *bots]
         day_of = self.clock.day_of_minute
         for (article_id, minute), (ids, tokens) in groups.items():
-            args += [article_id, minute, day_of(minute), b",".join(ids), b"".join(tokens)]
+            args += [article_id, minute, day_of(minute), len(ids), *ids, *tokens]
         raw = await self._count(keys=[stream], args=args)
         return CountResult(*(int(x) for x in raw))
 
     def _group(
         self, views: Sequence[View], now_ts: float
-    ) -> tuple[list[bytes], dict[tuple[str, int], tuple[list[bytes], list[bytes]]]]:
+    ) -> tuple[list[bytes | str], dict[tuple[str, int], tuple[list[bytes | str], list[bytes]]]]:
         """Bots apart; the rest grouped per (article, minute) so Lua adds each count once."""
         is_bot = self.bots.is_bot
-        bots: list[bytes] = []
-        groups: dict[tuple[str, int], tuple[list[bytes], list[bytes]]] = {}
+        bots: list[bytes | str] = []
+        groups: dict[tuple[str, int], tuple[list[bytes | str], list[bytes]]] = {}
         for entry_id, article_id, ts, reader_id, user_agent in views:
-            eid = entry_id if type(entry_id) is bytes else str(entry_id).encode()
             if user_agent and is_bot(user_agent):
-                bots.append(eid)
+                bots.append(entry_id)
                 continue
             key = (article_id, int((now_ts if ts > now_ts else ts) // 60))
             group = groups.get(key)
             if group is None:
                 group = groups[key] = ([], [])
-            group[0].append(eid)
-            group[1].append(reader_token(reader_id, article_id) if reader_id else NO_READER)
+            group[0].append(entry_id)
+            group[1].append(reader_token(reader_id, article_id) if reader_id else b"")
         return bots, groups
 
     async def fold(

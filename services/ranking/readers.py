@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 HASHES = 3
 WORD_BITS = 32
-NO_READER = bytes(8)  # stands for "no reader id" among the tokens counting.lua reads
 
 
 def reader_token(reader_id: str, article_id: str) -> bytes:
