@@ -11,7 +11,7 @@ reads the same events from one stream (one consumer group each): ingest's payloa
     exactly-once), timed until every entry is acked and every pending count folded.
 
     .venv/bin/python bench/bench_ranking.py                    # ~2-3 minutes
-    .venv/bin/python bench/bench_ranking.py --memory-views 10000000
+    .venv/bin/python bench/bench_ranking.py --no-throughput --memory-views 10000000 --spread-h 24
 """
 
 from __future__ import annotations
