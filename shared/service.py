@@ -44,6 +44,9 @@ class Runtime:
     metrics: ServiceMetrics
     groups: Sequence[tuple[str, str]] = ()
     on_start: Sequence[Hook] = ()
+    # Run first on shutdown, while Redis is still open: loops outside the broker finish and
+    # ack their work here.
+    on_stop: Sequence[Hook] = ()
     # Loops outside the broker (ranking's views loop) say here why they are not ready.
     checks: Sequence[Check] = ()
     started: bool = False
@@ -138,6 +141,8 @@ def build_service_app(
         try:
             yield
         finally:
+            for hook in rt.on_stop:
+                await hook()
             for task in rt.tasks:
                 task.cancel()
             await asyncio.gather(*rt.tasks, return_exceptions=True)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
 from fastapi import FastAPI
 
 from services.ranking.handlers import RankingHandlers
@@ -31,22 +27,6 @@ def _views_config(settings: Settings, params: RankingParams) -> ViewsConfig:
         fold_interval_s=params.fold_interval_s,
         stop_timeout_s=settings.shutdown_timeout_s,
     )
-
-
-def _stop_views_first(app: FastAPI, views: ViewsConsumer) -> None:
-    """On shutdown the views loop finishes and acks its batches before the shared frame
-    closes the Redis client it uses (the frame knows nothing of this loop)."""
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        async with inner(app) as state:
-            try:
-                yield state
-            finally:
-                await views.stop()
-
-    app.router.lifespan_context = lifespan
 
 
 def build_app(settings: Settings) -> FastAPI:
@@ -86,6 +66,7 @@ def build_app(settings: Settings) -> FastAPI:
         metrics=metrics,
         groups=[(keys.enriched, GROUP_RANKING), (keys.views, GROUP_RANKING)],
         on_start=[views.start],
+        on_stop=[views.stop],
         checks=[views.health],
     )
     app = build_service_app(
@@ -96,5 +77,4 @@ def build_app(settings: Settings) -> FastAPI:
         routers=[build_router(store), build_dashboard_router(store)],
     )
     app.state.views_consumer = views
-    _stop_views_first(app, views)
     return app
