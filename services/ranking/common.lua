@@ -45,7 +45,7 @@ local function week_expire_at(week) return (week + 9) * 86400 end
 -- listpack (~27 B a member against ~120 B in a sorted set). Pending counts use the same
 -- shards, so a fold of one shard touches one ledger shard per bucket.
 -- The shard: the last 6 bytes of the id, Fibonacci-hashed (ids are often sequential).
-local SHARDS = 256
+-- SHARDS (256) is defined ahead of this prelude by counter.load_script.
 local function shard_of(id)
   local h, n = 0, #id
   for i = (n > 6 and n - 5 or 1), n do h = (h * 131 + string.byte(id, i)) % 1048576 end

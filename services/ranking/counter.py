@@ -28,14 +28,15 @@ from services.ranking.view_entries import View
 SPECS = ";".join(
     f"{w.name},{w.level.value},{w.span},{w.bucket_s},{w.grace_s}" for w in win.ROLLING.values()
 )
-SHARDS = 256  # pend and ledger shards; the same number as SHARDS in common.lua
+SHARDS = 256  # pend and ledger shards; given to the Lua prelude as SHARDS
 FOLD_BUDGET_ROWS = 400  # ~25 µs a row: a fold script holds Redis ~10 ms at most
 
 
 def load_script(redis: aioredis.Redis, name: str) -> AsyncScript:
     """Each script is the shared prelude plus its own body, loaded once (EVALSHA after)."""
     here = resources.files("services.ranking")
-    body = here.joinpath("common.lua").read_text() + "\n" + here.joinpath(name).read_text()
+    prelude = f"local SHARDS = {SHARDS}\n" + here.joinpath("common.lua").read_text()
+    body = prelude + "\n" + here.joinpath(name).read_text()
     return redis.register_script(body)
 
 
