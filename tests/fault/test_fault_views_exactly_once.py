@@ -25,7 +25,7 @@ pytestmark = pytest.mark.fault
 ARTICLES = 500
 VIEWS = 100_000
 KILLS = 3
-FEED_PER_S = 4_000  # ~25 s of traffic
+FEED_PER_S = 3_000  # ~33 s of traffic
 BURST = 8_000
 
 
@@ -115,8 +115,10 @@ def test_views_counted_exactly_once_across_ranking_kills(
 
     rng = random.Random(11)
     kills, in_flight = 0, []
-    for n in range(KILLS):
-        target = int(VIEWS * (n + 1) / (KILLS + 1)) + rng.randint(-5_000, 5_000)
+    # A kill can land just after a batch was counted; only kills that leave read entries
+    # pending (caught in flight) count toward KILLS, and the others are tried again.
+    while sum(1 for p in in_flight if p) < KILLS and kills < 3 * KILLS:
+        target = consumed(client, system) + rng.randint(2_000, 5_000)
         eventually_sync(
             lambda t=target: consumed(client, system) >= t and pending(client, system) > 0,  # type: ignore[misc]
             timeout_s=120,
@@ -157,5 +159,5 @@ def test_views_counted_exactly_once_across_ranking_kills(
     )
     client.close()
     assert kills >= 3
-    assert all(in_flight), "every kill must land while read entries wait to be counted"
+    assert sum(1 for p in in_flight if p) >= KILLS, f"kills caught no work in flight: {in_flight}"
     assert not wrong
