@@ -21,6 +21,7 @@ from redis.commands.core import AsyncScript
 from services.ranking import windows as win
 from services.ranking.bots import BotFilter
 from services.ranking.decay import Decay
+from services.ranking.packed import PackedScript
 from services.ranking.readers import RepeatFilter, reader_token
 from services.ranking.results import CountResult
 from services.ranking.view_entries import View
@@ -32,12 +33,16 @@ SHARDS = 256  # pend and ledger shards; given to the Lua prelude as SHARDS
 FOLD_BUDGET_ROWS = 400  # ~25 µs a row: a fold script holds Redis ~10 ms at most
 
 
-def load_script(redis: aioredis.Redis, name: str) -> AsyncScript:
-    """Each script is the shared prelude plus its own body, loaded once (EVALSHA after)."""
+def script_body(name: str) -> str:
+    """Each script is the shared prelude plus its own body."""
     here = resources.files("services.ranking")
     prelude = f"local SHARDS = {SHARDS}\n" + here.joinpath("common.lua").read_text()
-    body = prelude + "\n" + here.joinpath(name).read_text()
-    return redis.register_script(body)
+    return prelude + "\n" + here.joinpath(name).read_text()
+
+
+def load_script(redis: aioredis.Redis, name: str) -> AsyncScript:
+    """Loaded once, EVALSHA after."""
+    return redis.register_script(script_body(name))
 
 
 def text(value: Any) -> str:
@@ -63,7 +68,7 @@ class ViewCounter:
         self.decay = decay
         self.repeat = repeat
         self.bots = bots
-        self._count = load_script(redis, "counting.lua")
+        self._count = PackedScript(redis, script_body("counting.lua"))  # thousands of args
         self._fold = load_script(redis, "fold.lua")
         self._rebase = load_script(redis, "rebase.lua")
 
@@ -80,7 +85,7 @@ class ViewCounter:
         day_of = self.clock.day_of_minute
         for (article_id, minute), (ids, tokens) in groups.items():
             args += [article_id, minute, day_of(minute), len(ids), *ids, *tokens]
-        raw = await self._count(keys=[stream], args=args)
+        raw = await self._count([stream], args)
         return CountResult(*(int(x) for x in raw))
 
     def _group(
