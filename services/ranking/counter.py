@@ -24,7 +24,7 @@ from services.ranking.decay import Decay
 from services.ranking.packed import PackedScript
 from services.ranking.readers import RepeatFilter, reader_token
 from services.ranking.results import CountResult
-from services.ranking.view_entries import View
+from services.ranking.view_entries import FreshRead, View
 
 SPECS = ";".join(
     f"{w.name},{w.level.value},{w.span},{w.bucket_s},{w.grace_s}" for w in win.ROLLING.values()
@@ -73,18 +73,30 @@ class ViewCounter:
         self._rebase = load_script(redis, "rebase.lua")
 
     async def count(
-        self, stream: str, group: str, views: Sequence[View], now: datetime
+        self,
+        stream: str,
+        group: str,
+        views: Sequence[View],
+        now: datetime,
+        fresh: FreshRead | None = None,
     ) -> CountResult:
-        """Counts a batch and XACKs it in one script: each entry counts once or not at all."""
+        """Counts a batch and XACKs it in one script: each entry counts once or not at all.
+
+        `fresh` says the batch is one XREADGROUP '>' of that consumer, which lets the script
+        ack it with one XACK when nobody can have claimed any of it (see counting.lua)."""
         if not views:
             return CountResult()
         now_ts = now.timestamp()
         bots, groups = self._group(views, now_ts)
         args: list[Any] = [group, self.prefix, now_ts, self.repeat.interval_s]
-        args += [self.repeat.bits_log2, len(bots), *bots]
+        args += [self.repeat.bits_log2, *(fresh or ("", 0))]
+        ids = bots[:]
+        for group_ids, _ in groups.values():
+            ids += group_ids
+        args += [len(bots), len(ids), *ids]
         day_of = self.clock.day_of_minute
-        for (article_id, minute), (ids, tokens) in groups.items():
-            args += [article_id, minute, day_of(minute), len(ids), *ids, *tokens]
+        for (article_id, minute), (_, tokens) in groups.items():
+            args += [article_id, minute, day_of(minute), len(tokens), *tokens]
         raw = await self._count([stream], args)
         return CountResult(*(int(x) for x in raw))
 

@@ -11,7 +11,7 @@ from prometheus_client import Counter
 
 from services.ranking.results import CountResult
 from services.ranking.store import RankingStore
-from services.ranking.view_entries import View
+from services.ranking.view_entries import FreshRead, View
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.models import EnrichedArticle
@@ -45,11 +45,11 @@ class RankingHandlers:
                 section=enriched.article.section,
             )
 
-    async def on_views(self, batch: Sequence[View]) -> CountResult:
+    async def on_views(self, batch: Sequence[View], fresh: FreshRead | None = None) -> CountResult:
         """Counts and acks the batch in one atomic step (the store's Lua script)."""
         started = time.perf_counter()
         result = await self.store.count_views(
-            self.views_stream, self.group, batch, datetime.now(UTC)
+            self.views_stream, self.group, batch, datetime.now(UTC), fresh
         )
         for outcome, count in (
             ("counted", result.counted),

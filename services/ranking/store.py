@@ -27,7 +27,7 @@ from services.ranking.scoring import (
     stored_article,
     topic_labels,
 )
-from services.ranking.view_entries import View
+from services.ranking.view_entries import FreshRead, View
 from shared.keys import Keys
 from shared.models import EnrichedArticle
 from shared.settings import Settings
@@ -112,10 +112,15 @@ class RankingStore:
 
     # counting ------------------------------------------------------------------------
     async def count_views(
-        self, stream: str, group: str, views: Sequence[View], now: datetime
+        self,
+        stream: str,
+        group: str,
+        views: Sequence[View],
+        now: datetime,
+        fresh: FreshRead | None = None,
     ) -> CountResult:
         """Counts and acks a batch at once (see ViewCounter.count); lists see it after a fold."""
-        return await self.counter.count(stream, group, views, now)
+        return await self.counter.count(stream, group, views, now, fresh)
 
     async def fold(self, now: datetime) -> int:
         """Adds every pending count to the lists; the views consumer calls it periodically."""

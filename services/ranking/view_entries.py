@@ -34,6 +34,14 @@ class View(NamedTuple):
                    event.user_agent)  # fmt: skip
 
 
+class FreshRead(NamedTuple):
+    """A batch is one XREADGROUP '>' of `consumer`, whose group claims entries idle for
+    `min_idle_ms`: what lets counting ack it whole (a reclaimed batch is not fresh)."""
+
+    consumer: str
+    min_idle_ms: int
+
+
 def _document(fields: Mapping[bytes, bytes], max_bytes: int) -> Any:
     """The entry as parsed JSON, read like `shared.payloads.entry_json` reads it."""
     try:

@@ -25,7 +25,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from services.ranking.view_entries import View, decode_view, entry_fields
+from services.ranking.view_entries import FreshRead, View, decode_view, entry_fields
 from shared.consumer import ConsumerConfig
 from shared.deadletter import dead_letter
 from shared.logging import get_logger
@@ -34,7 +34,7 @@ from shared.payloads import PoisonEntryError
 
 log = get_logger(__name__)
 
-CountBatch = Callable[[Sequence[View]], Awaitable[object]]
+CountBatch = Callable[[Sequence[View], FreshRead | None], Awaitable[object]]
 Fold = Callable[[], Awaitable[int]]
 Row = tuple[bytes, Mapping[bytes, bytes]]
 FOLD_PAUSE_RATIO = 20.0  # under load, folds hold Redis ~1/20 of the time
@@ -192,7 +192,8 @@ class ViewsConsumer:
         started = time.perf_counter()
         stream = self.config.stream
         try:
-            await self.count(views)
+            fresh = None if claimed else FreshRead(self.config.consumer, self.config.min_idle_ms)
+            await self.count(views, fresh)
         except Exception as exc:
             if claimed and len(views) > 1 and isinstance(exc, ResponseError):
                 for view in views:  # isolate what the script refuses; the rest counts

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from services.ranking.results import CountResult
 from services.ranking.store import RankingParams, RankingStore
-from services.ranking.view_entries import View
+from services.ranking.view_entries import FreshRead, View
 from shared.keys import Keys
 from shared.models import Article, EnrichedArticle, Entity, Tags, Topic, ViewEvent
 
@@ -71,9 +71,11 @@ class Feed:
         rows = next(iter(resp.values())) if isinstance(resp, dict) else rows
         return [View.of(i.decode(), ViewEvent.model_validate_json(f[b"__data__"])) for i, f in rows]
 
-    async def count(self, entries: list[View], now: datetime = NOW) -> CountResult:
+    async def count(
+        self, entries: list[View], now: datetime = NOW, fresh: FreshRead | None = None
+    ) -> CountResult:
         """Counts a batch and folds it into the lists, as the consumer's loops do."""
-        result = await self.store.count_views(self.keys.views, GROUP, entries, now)
+        result = await self.store.count_views(self.keys.views, GROUP, entries, now, fresh)
         await self.store.fold(now)
         return result
 
