@@ -3,13 +3,17 @@
 -- Scope lists are that window's rows whose article is in the scope (mem:<scope>).
 -- ARGV: mode ('top' | 'rank' | 'trend'), P, now_ts, now_minute, now_hour, now_day,
 --       window specs, window name, source ('win:<w>' | 'd:<day>' | 'w:<week>' | 'all'),
---       scope ('site' | '<kind>:<name>'), cache ttl s, then per mode:
+--       scope ('site' | '<kind>:<name>'), cache fresh s, cache stale s,
+--       cache use ('read' | 'refresh': recompute and rewrite, skipping the read), then per mode:
 --       top: how many rows; rank: article id; trend: type, candidates, article pool
+-- top and trend answer {state, ...}: state 'fresh' or 'stale' (from the cache; the caller
+-- refreshes a stale one in the background), 'computed' (just now) or 'live' (never cached).
 local mode, P = ARGV[1], ARGV[2]
 local now_ts = tonumber(ARGV[3])
 roll_all(P, parse_specs(ARGV[7]), now_ts, tonumber(ARGV[4]), tonumber(ARGV[5]),
   tonumber(ARGV[6]))
-local window, source, scope, ttl = ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
+local window, source, scope = ARGV[8], ARGV[9], ARGV[10]
+local fresh_s, stale_s, refresh = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13] == 'refresh'
 
 local src = P .. source
 local t0 = redis.call('GET', P .. 'trend:t0') or ''
@@ -80,22 +84,47 @@ local function scope_top(n)
   return by_members(mem, n)
 end
 
--- Scope lists are cached briefly (one hash per scope and window, a field per length), and
--- dropped by articles.lua when an article joins, leaves or is killed.
-local function top_rows(n)
-  if scope == 'site' then return redis.call('ZREVRANGE', src, 0, n - 1, 'WITHSCORES') end
-  local cache = P .. 'cache:' .. scope .. ':' .. window
-  local hit = redis.call('HGET', cache, n)
-  if hit then return cjson.decode(hit) end
-  local rows = scope_top(n)
-  redis.call('HSET', cache, n, #rows > 0 and cjson.encode(rows) or '[]')
-  if redis.call('TTL', cache) < 0 then redis.call('EXPIRE', cache, ttl) end
-  return rows
+-- Cached lists are served stale-while-revalidate: an entry is stamped with until when it is
+-- fresh (served as is), until when it may still be served stale (at once, while the caller
+-- refreshes it in the background) and the source it was computed from (a calendar window
+-- moves to a new bucket at local midnight, and yesterday's 'today' is no answer for today).
+-- Stamps are on the caller's clock (now_ts), like every TTL here; the key itself lives
+-- stale_s past its latest write, which only bounds memory: the stamps decide what is served.
+local fresh_until, stale_until = now_ts + fresh_s, now_ts + stale_s
+local keep_s = math.ceil(stale_s)
+
+-- 'fresh', 'stale', or nil when the entry is missing, too old to serve or of another source
+local function state_of(fresh, stale, from)
+  fresh, stale = tonumber(fresh), tonumber(stale)
+  if not fresh or not stale or from ~= source or now_ts >= stale then return nil end
+  return now_ts < fresh and 'fresh' or 'stale'
 end
 
+-- Scope lists: one hash per scope and window, a field per length and one for its stamps
+-- (apart, so the rows read as before). articles.lua deletes the hash when an article joins,
+-- leaves or is killed: the next read computes anew, as a stale list could lack or keep it.
+local function top_rows(n)
+  if scope == 'site' then return redis.call('ZREVRANGE', src, 0, n - 1, 'WITHSCORES'), 'live' end
+  local cache = P .. 'cache:' .. scope .. ':' .. window
+  if not refresh then
+    local hit = redis.call('HMGET', cache, n, n .. ':stamps')
+    local state = hit[1] and hit[2] and state_of(string.match(hit[2], '^([^,]+),([^,]+),(.*)$'))
+    if state then return cjson.decode(hit[1]), state end
+  end
+  local rows = scope_top(n)
+  local stamps = string.format('%.17g,%.17g,%s', fresh_until, stale_until, source)
+  redis.call('HSET', cache, n, #rows > 0 and cjson.encode(rows) or '[]', n .. ':stamps', stamps)
+  redis.call('EXPIRE', cache, keep_s)
+  return rows, 'computed'
+end
+
+-- Metadata is read live on every call, even from a stale entry: an update or a kill shows at
+-- once (killed rows are dropped by the caller, which asks for a few rows more than it shows).
+-- A refresh only rewrites the entry.
 if mode == 'top' then
-  local rows = top_rows(tonumber(ARGV[12]))
-  local out = {t0}
+  local rows, state = top_rows(tonumber(ARGV[14]))
+  if refresh then return {state} end
+  local out = {state, t0}
   for j = 1, #rows, 2 do
     local id = rows[j]
     local raw = redis.call('GET', P .. 'art:' .. id)
@@ -114,7 +143,7 @@ end
 -- rank: 0-based place of an article in its scope's window list (-1 if it has no views
 -- there), counting the scope's members that rank above it in the site-wide list.
 if mode == 'rank' then
-  local id = ARGV[12]
+  local id = ARGV[14]
   local mine = redis.call('ZSCORE', src, id)
   if not mine then return {-1, '0'} end
   if scope == 'site' then return {redis.call('ZREVRANK', src, id), mine} end
@@ -145,10 +174,15 @@ end
 -- trend: entities of one type by the decayed scores of the `pool` most trending articles
 -- tagged with them (the tail adds little under Zipf traffic), with those articles' views in
 -- the window (so the cost is the pool's, whatever the size of an entity)
-local kind, wanted, pool = ARGV[12], tonumber(ARGV[13]), tonumber(ARGV[14])
+local kind, wanted, pool = ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16])
 local cache = P .. 'cache:trend:' .. kind .. ':' .. window
-local cached = redis.call('GET', cache)
-if cached then return cached end
+-- The cached document leads with its stamps, so a read checks them without decoding it.
+if not refresh then
+  local cached = redis.call('GET', cache)
+  local state = cached
+    and state_of(string.match(cached, '^{"fresh":([^,]+),"stale":([^,]+),"source":"([^"]*)",'))
+  if state then return {state, cached} end
+end
 local top = redis.call('ZREVRANGE', P .. 'trend:article', 0, pool - 1, 'WITHSCORES')
 local score, views = {}, {}
 -- names of this kind in an article's scopes ("person:A\ntopic:B..."), matched in one pass
@@ -186,6 +220,8 @@ for j = 1, #names do
   if kind == 'topic' then label = redis.call('HGET', P .. 'topics', name) or name end
   out.items[#out.items + 1] = {name, string.format('%.17g', score[name]), views[name], label}
 end
-local encoded = cjson.encode(out)
-redis.call('SET', cache, encoded, 'EX', ttl)
-return encoded
+local stamps = string.format('{"fresh":%.17g,"stale":%.17g,"source":"%s",', fresh_until,
+  stale_until, source)
+local encoded = stamps .. string.sub(cjson.encode(out), 2)
+redis.call('SET', cache, encoded, 'EX', keep_s)
+return {'computed', encoded}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,19 +30,33 @@ from services.ranking.scoring import (
 )
 from services.ranking.view_entries import FreshRead, View
 from shared.keys import Keys
+from shared.logging import get_logger
 from shared.models import EnrichedArticle
 from shared.settings import Settings
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class RankingParams:
-    """The knobs of counting and lists; `from_settings` maps the service settings."""
+    """The knobs of counting and lists; `from_settings` maps the service settings.
+
+    Cached lists (scope lists and trending) are fresh for `cache_ttl_s`, then served stale
+    for up to `cache_stale_s` after they were computed while one background refresh per
+    entry recomputes them; past that, a read computes inline. 60 s (12 ttls): under
+    traffic a stale entry is served only for the few ms its refresh takes, so the bound
+    matters for lists asked for now and then: one read a minute is enough to keep them off
+    the inline path (~3-10 ms of Lua), yet a list read after a longer lull is never older
+    than a minute, the order of how far lists trail the views under load anyway (folds
+    pause up to 30 s). Longer would keep more idle entries in memory for little gain.
+    """
 
     timezone: str = "Asia/Tokyo"
     trending_half_life_s: float = 3600.0
     reader_repeat_interval_s: int = 1800
     repeat_filter_bits_log2: int = 26
     cache_ttl_s: int = 5
+    cache_stale_s: int = 60
     trending_pool: int = 1000  # ~8 µs of Lua an article per refresh
     fold_interval_s: float = 1.0
 
@@ -82,6 +97,9 @@ class RankingStore:
         )  # fmt: skip
         self._articles = load_script(redis, "articles.lua")
         self._queries = load_script(redis, "queries.lua")
+        # Background refreshes of stale cache entries, one per entry at most (single flight
+        # per process); held here too, as the event loop keeps only weak references to tasks.
+        self._refreshing: dict[tuple[str, ...], asyncio.Task[None]] = {}
 
     # articles ------------------------------------------------------------------------
     async def upsert_article(self, enriched: EnrichedArticle, now: datetime | None = None) -> str:
@@ -130,11 +148,16 @@ class RankingStore:
         return await self.counter.rebase(now)
 
     # lists ---------------------------------------------------------------------------
-    def _query_args(self, mode: str, window: str, scope: str, now: datetime) -> list[Any]:
+    def _query_args(
+        self, mode: str, window: str, scope: str, now: datetime, *, refresh: bool = False
+    ) -> list[Any]:
+        """queries.lua's common ARGV; `refresh` recomputes and rewrites a cached entry."""
         clock = self.clock.now(now)
         args: list[Any] = [mode, self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
         source = self._source(window, clock.day)
-        return [*args, SPECS, window, source, scope, self.params.cache_ttl_s]
+        p = self.params
+        cache = "refresh" if refresh else "read"
+        return [*args, SPECS, window, source, scope, p.cache_ttl_s, p.cache_stale_s, cache]
 
     @staticmethod
     def _source(window: str, today: int) -> str:
@@ -147,14 +170,65 @@ class RankingStore:
         level, bucket = win.calendar_bucket(window, today)
         return f"{level}:{bucket}"
 
+    async def _cached_query(
+        self, entry: tuple[str, ...], query: tuple[str, str, str, datetime], tail: list[Any]
+    ) -> list[Any]:
+        """Runs a list query; when it answered from a stale entry, refreshes that entry behind.
+
+        `query` is (mode, window, scope, now) and `tail` the mode's own ARGV; the answer starts
+        with the cache state queries.lua reports ('fresh', 'stale', 'computed', 'live').
+        """
+        mode, window, scope, now = query
+        head = self._query_args(mode, window, scope, now)
+        raw: list[Any] = await self._queries(keys=[], args=[*head, *tail])
+        if text(raw[0]) == "stale":
+            again = self._query_args(mode, window, scope, now, refresh=True)
+            self._refresh_later(entry, [*again, *tail])
+        return raw
+
+    def _refresh_later(self, entry: tuple[str, ...], args: list[Any]) -> None:
+        """Starts one background refresh of a cache entry unless one is under way already:
+        readers of a stale entry keep getting it at once, and Redis runs one recompute."""
+        if entry in self._refreshing:
+            return
+        task = asyncio.create_task(self._refresh(entry, args))
+        self._refreshing[entry] = task
+        task.add_done_callback(lambda _: self._refreshing.pop(entry, None))
+
+    async def _refresh(self, entry: tuple[str, ...], args: list[Any]) -> None:
+        """A failed refresh leaves the stale entry in place (a later read tries again, or,
+        past `cache_stale_s`, computes inline): logged, never raised into a request."""
+        try:
+            await self._queries(keys=[], args=args)
+        except Exception:
+            log.exception("ranking.cache_refresh_failed", entry=":".join(entry))
+
+    async def wait_for_refreshes(self) -> None:
+        """Until the background refreshes started so far are done (tests, orderly stops)."""
+        while self._refreshing:
+            await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
+
+    async def stop_refreshes(self) -> None:
+        """Cancels the background refreshes; for shutdown, before the Redis client closes."""
+        tasks = list(self._refreshing.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def top(self, *, scope: str, window: str, limit: int, now: datetime) -> list[RankedItem]:
-        """Most viewed articles of a scope ('site', 'section:World', 'person:X'...) in a window."""
+        """Most viewed articles of a scope ('site', 'section:World', 'person:X'...) in a window.
+
+        Rows may come from a cached (even stale) list, but headline, section, url and kills
+        are read live on every call.
+        """
         scope = normalize_scope(scope)
-        args = self._query_args("top", window, scope, now)
-        raw = [text(x) for x in await self._queries(keys=[], args=[*args, limit + 20])]
-        t0, ts = float(raw[0] or now.timestamp()), now.timestamp()
+        n = limit + 20  # rows to spare for kills since the list was cached
+        entry = ("top", scope, window, str(n))
+        query = ("top", window, scope, now)
+        raw = [text(x) for x in await self._cached_query(entry, query, [n])]
+        t0, ts = float(raw[1] or now.timestamp()), now.timestamp()
         items: list[RankedItem] = []
-        for j in range(1, len(raw), 7):
+        for j in range(2, len(raw), 7):
             article_id, views, headline, section, url, killed, stored = raw[j : j + 7]
             if killed == "1" or len(items) >= limit:
                 continue
@@ -179,14 +253,16 @@ class RankingStore:
 
         An entity's score is the sum of the decayed scores of the `trending_pool` most trending
         articles tagged with it, and its views are those articles' views in `window`:
-        computed at query time (cached), so counting writes nothing per entity, a kill or
-        re-tag is reflected at once, and a refresh costs the pool, not the entity's size.
+        computed at query time (cached, and refreshed in the background once stale), so
+        counting writes nothing per entity, a kill or re-tag is reflected at once (it drops
+        the cache), and a refresh costs the pool, not the entity's size.
         """
         if type not in TRENDING_TYPES:
             raise ValueError(f"type must be one of {', '.join(TRENDING_TYPES)}")
-        args = self._query_args("trend", window, SITE, now)
-        pool = self.params.trending_pool
-        doc = orjson.loads(await self._queries(keys=[], args=[*args, type, 3 * limit + 10, pool]))
+        query = ("trend", window, SITE, now)
+        tail = [type, 3 * limit + 10, self.params.trending_pool]
+        _, raw = await self._cached_query(("trend", type, window), query, tail)
+        doc = orjson.loads(raw)
         t0, ts = float(doc.get("t0") or now.timestamp()), now.timestamp()
         rows = doc.get("items") or []
         return [
