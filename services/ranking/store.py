@@ -60,6 +60,10 @@ class RankingParams:
     trending_pool: int = 1000  # ~8 µs of Lua an article per refresh
     fold_interval_s: float = 1.0
 
+    def __post_init__(self) -> None:
+        if not 0 < self.cache_ttl_s <= self.cache_stale_s:
+            raise ValueError("cache_stale_s must be at least cache_ttl_s, which must be > 0")
+
     @classmethod
     def from_settings(cls, settings: Settings) -> RankingParams:
         return cls(
