@@ -62,6 +62,25 @@ def _poison(exc: ValidationError) -> PoisonEntryError:
     return PoisonEntryError(f"invalid {where}: {first['msg']}")
 
 
+_validate_json = ViewEvent.__pydantic_validator__.validate_json
+
+
+def quick_view(entry: Sequence[Any], max_bytes: int) -> View | None:
+    """The common entry, straight from a raw XREADGROUP reply ([id, [b'__data__', json]]),
+    as `decode_view` would read it; None for anything else, which `decode_view` then reads
+    (and refuses with its reason). Skipping the field dict and the model's classmethod saves
+    ~1.5 µs a view, a tenth of what the views loop spends in Python."""
+    fields = entry[1]
+    if fields is None or len(fields) != 2 or fields[0] != DATA_FIELD or len(fields[1]) > max_bytes:
+        return None
+    try:
+        event = _validate_json(fields[1])
+    except ValidationError:
+        return None
+    return View(entry[0], event.article_id, event.ts.timestamp(), event.reader_id,
+                event.user_agent)  # fmt: skip
+
+
 def decode_view(entry_id: bytes | str, fields: Mapping[bytes, bytes], max_bytes: int) -> View:
     """One entry to a View, or PoisonEntryError (dead-letter it) saying why not."""
     raw = fields.get(DATA_FIELD)

@@ -25,7 +25,13 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from services.ranking.view_entries import FreshRead, View, decode_view, entry_fields
+from services.ranking.view_entries import (
+    FreshRead,
+    View,
+    decode_view,
+    entry_fields,
+    quick_view,
+)
 from shared.consumer import ConsumerConfig
 from shared.deadletter import dead_letter
 from shared.logging import get_logger
@@ -36,7 +42,6 @@ log = get_logger(__name__)
 
 CountBatch = Callable[[Sequence[View], FreshRead | None], Awaitable[object]]
 Fold = Callable[[], Awaitable[int]]
-Row = tuple[bytes, Mapping[bytes, bytes]]
 FOLD_PAUSE_RATIO = 20.0  # under load, folds hold Redis ~1/20 of the time
 MAX_FOLD_INTERVAL_S = 30.0
 
@@ -53,10 +58,6 @@ class ViewsConfig(ConsumerConfig):
 
 def _raw(response: Any, **_: Any) -> Any:
     return response
-
-
-def _rows(entries: Sequence[Any]) -> list[Row]:
-    return [(entry[0], entry_fields(entry[1])) for entry in entries if entry]
 
 
 class ViewsConsumer:
@@ -167,25 +168,32 @@ class ViewsConsumer:
         if not reply:
             return 0
         entries = next(iter(reply.values())) if isinstance(reply, dict) else reply[0][1]
-        rows = _rows(entries)
-        views = await self._decode(rows, deliveries=1)
+        views = await self._decode(entries, deliveries=1)
         if views:
             await self._slots.acquire()
             task = asyncio.create_task(self._count(views))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
-        return len(rows)
+        return len(entries)
 
-    async def _decode(self, rows: Sequence[Row], *, deliveries: int) -> list[View]:
+    async def _decode(self, entries: Sequence[Any], *, deliveries: int) -> list[View]:
+        """Entries of a raw reply ([id, [field, value, ...]]) to views; poison is dead-lettered."""
         views: list[View] = []
         limit = self.config.max_entry_bytes
-        for n, (entry_id, fields) in enumerate(rows, start=1):
+        for n, entry in enumerate(entries, start=1):
             if n % 250 == 0:
                 await asyncio.sleep(0)  # HTTP requests share this event loop
-            try:
-                views.append(decode_view(entry_id, fields, limit))
-            except PoisonEntryError as exc:
-                await self._dead_letter(entry_id, fields, str(exc), deliveries)
+            if not entry:
+                continue
+            view = quick_view(entry, limit)
+            if view is None:
+                fields = entry_fields(entry[1])
+                try:
+                    view = decode_view(entry[0], fields, limit)
+                except PoisonEntryError as exc:
+                    await self._dead_letter(entry[0], fields, str(exc), deliveries)
+                    continue
+            views.append(view)
         return views
 
     async def _count(self, views: Sequence[View], *, claimed: bool = False) -> None:
@@ -219,23 +227,23 @@ class ViewsConsumer:
         reply = await self.redis.xautoclaim(
             cfg.stream, cfg.group, cfg.consumer, cfg.min_idle_ms, "0-0", count=cfg.batch_size
         )
-        rows = _rows(reply[1]) if reply and len(reply) > 1 else []
-        if not rows:
+        entries = [e for e in reply[1] if e] if reply and len(reply) > 1 else []
+        if not entries:
             return 0
-        counts = await self._deliveries([entry_id for entry_id, _ in rows])
-        retry: list[Row] = []
-        for entry_id, fields in rows:
-            times = counts.get(entry_id, 1)
+        counts = await self._deliveries([entry[0] for entry in entries])
+        retry: list[Any] = []
+        for entry in entries:
+            times = counts.get(entry[0], 1)
             if times > cfg.max_deliveries:
                 reason = f"not counted after {times - 1} deliveries"
-                await self._dead_letter(entry_id, fields, reason, times - 1)
+                await self._dead_letter(entry[0], entry_fields(entry[1]), reason, times - 1)
             else:
-                retry.append((entry_id, fields))
+                retry.append(entry)
         views = await self._decode(retry, deliveries=max(counts.values(), default=1))
         if views:
             log.warning("views.reclaimed", count=len(views))
             await self._count(views, claimed=True)
-        return len(rows)
+        return len(entries)
 
     async def _deliveries(self, ids: Sequence[bytes]) -> dict[bytes, int]:
         cfg = self.config

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.ranking.view_entries import View, decode_view, entry_fields
+from services.ranking.view_entries import View, decode_view, entry_fields, quick_view
 from shared.models import SCHEMA_VERSION, ViewEvent
 from shared.payloads import PoisonEntryError
 
@@ -49,6 +49,18 @@ def envelope(doc: dict[str, Any]) -> bytes:
 )
 def test_every_entry_shape_reads_the_same(fields: dict[bytes, bytes]) -> None:
     assert decode_view(b"1-0", fields, LIMIT) == EXPECTED
+    quick = quick_view([b"1-0", [x for kv in fields.items() for x in kv]], LIMIT)
+    assert quick in (None, EXPECTED)  # the quick path reads the same, or leaves it
+
+
+def test_the_quick_path_takes_plain_json_and_leaves_the_rest() -> None:
+    plain = orjson.dumps(DOC)
+    assert quick_view([b"1-0", [b"__data__", plain]], LIMIT) == EXPECTED
+    assert quick_view([b"1-0", [b"__data__", envelope(DOC)]], LIMIT) is None
+    assert quick_view([b"1-0", [b"__data__", plain, b"x", b"1"]], LIMIT) is None
+    assert quick_view([b"1-0", [b"other", plain]], LIMIT) is None
+    assert quick_view([b"1-0", [b"__data__", plain]], len(plain) - 1) is None
+    assert quick_view([b"1-0", None], LIMIT) is None
 
 
 def test_a_missing_time_is_the_time_read() -> None:
@@ -129,8 +141,12 @@ def test_decoding_agrees_with_the_view_event_model(doc: dict[str, Any]) -> None:
     except ValidationError:
         with pytest.raises(PoisonEntryError):
             decode_view(b"1-0", fields, LIMIT)
+        assert quick_view([b"1-0", [b"__data__", fields[b"__data__"]]], LIMIT) is None
         return
     view = decode_view(b"1-0", fields, LIMIT)
+    quick = quick_view([b"1-0", [b"__data__", fields[b"__data__"]]], LIMIT)
+    assert quick is None or quick._replace(ts=0) == view._replace(ts=0)
+    assert quick is None or quick.ts == pytest.approx(view.ts, abs=5 if "ts" not in doc else 0)
     expected = View.of(b"1-0", event)
     assert view._replace(ts=0) == expected._replace(ts=0)
     assert view.ts == pytest.approx(expected.ts, abs=5 if "ts" not in doc else 1e-6)
