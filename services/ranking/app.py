@@ -66,7 +66,7 @@ def build_app(settings: Settings) -> FastAPI:
         metrics=metrics,
         groups=[(keys.enriched, GROUP_RANKING), (keys.views, GROUP_RANKING)],
         on_start=[views.start],
-        on_stop=[views.stop],
+        on_stop=[views.stop, store.stop_refreshes],  # before the Redis client closes
         checks=[views.health],
     )
     app = build_service_app(
