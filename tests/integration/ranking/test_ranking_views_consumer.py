@@ -3,7 +3,8 @@ pending taken over and counted once, a lost group recreated, a stop that finishe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 import orjson
@@ -12,6 +13,7 @@ import redis.asyncio as aioredis
 
 from services.ranking.handlers import RankingHandlers
 from services.ranking.store import RankingStore
+from services.ranking.view_entries import FreshRead, View
 from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
 from shared.deadletter import DeadLetter, list_dead_letters
 from shared.keys import Keys
@@ -163,3 +165,45 @@ async def _pending_is(redis: aioredis.Redis, keys: Keys, expected: int) -> bool:
 async def _read_some(redis: aioredis.Redis, keys: Keys) -> bool:
     groups = await redis.xinfo_groups(keys.views)
     return bool(groups and int(groups[0]["entries-read"] or 0) > 0)
+
+
+async def test_stop_counts_the_batch_read_ahead_too(
+    redis_client: aioredis.Redis, store: RankingStore, keys: Keys
+) -> None:
+    """The next batch is read while one is counted; a stop then must count it, not strand it
+    in this consumer's pending list until another one claims it."""
+    await store.upsert_article(article("a1"))
+    handlers = RankingHandlers(store, ServiceMetrics("t"), views_stream=keys.views, group=GROUP)
+    gate, first_call = asyncio.Event(), asyncio.Event()
+
+    async def count(views: Sequence[View], fresh: FreshRead | None) -> object:
+        if not first_call.is_set():
+            first_call.set()
+            await gate.wait()  # holds the only slot: the loop reads ahead and waits for it
+        return await handlers.on_views(views, fresh)
+
+    config = ViewsConfig(
+        stream=keys.views, group=GROUP, consumer="c1", service="ranking", batch_size=50,
+        block_ms=100, inflight=1, fold_interval_s=0.1,
+    )  # fmt: skip
+    consumer = ViewsConsumer(config, redis_client, handlers.metrics, count=count,
+                             fold=handlers.on_fold)  # fmt: skip
+    await consumer.ensure_group()
+    await add(redis_client, keys, *(view("a1", n) for n in range(200)))
+    await consumer.start()
+    await first_call.wait()
+    await eventually(lambda: _read_at_least(redis_client, keys, 150), timeout_s=10)
+    stopping = asyncio.create_task(consumer.stop())
+    await asyncio.sleep(0.05)  # stop is under way before the held batch is let go
+    gate.set()
+    await stopping
+
+    (group,) = await redis_client.xinfo_groups(keys.views)
+    assert int(group["entries-read"]) == 150  # three batches: counted, waiting, read ahead
+    assert group["pending"] == 0
+    assert await total(store, "a1") == 150
+
+
+async def _read_at_least(redis: aioredis.Redis, keys: Keys, count: int) -> bool:
+    groups = await redis.xinfo_groups(keys.views)
+    return bool(groups and int(groups[0]["entries-read"] or 0) >= count)
