@@ -99,49 +99,57 @@ end
 -- Repeat filter: a blocked Bloom filter per slot of `interval` seconds (3 bits of one 32-bit
 -- word per token), one bitmap key per slot that expires two slots later. A view is a repeat
 -- if its token is in its own slot or (for the current slot) the previous one; every view
--- marks its own slot. One BITFIELD reads the batch's words of a key, one writes them back.
-local function read_words(key, only_current)
-  local ops, n, value = {}, 0, {}
-  for k = 1, nc do
-    if not (only_current and c_late[k]) then
-      ops[n + 1], ops[n + 2], ops[n + 3] = 'GET', 'i32', c_off[k]
-      n = n + 3
-    end
+-- marks its own slot. One BITFIELD reads every token's word of a key (replies in token
+-- order, so no table keyed by word is built), one writes the marked words back. A word
+-- two tokens of the batch share is read from `marked` once the first one set it, so a
+-- reader twice in one batch is a repeat too; its SETs follow each other, the last wins.
+local function read_words(key)
+  local ops = {}
+  for k = 1, nc do ops[3 * k - 2], ops[3 * k - 1], ops[3 * k] = 'GET', 'i32', c_off[k] end
+  local words = {}
+  for k = 1, 3 * nc, 6000 do
+    local got = call('BITFIELD', key, unpack(ops, k, math.min(k + 5999, 3 * nc)))
+    local base = (k - 1) / 3
+    for i = 1, #got do words[base + i] = got[i] end
   end
-  for k = 1, n, 6000 do
-    local last = math.min(k + 5999, n)
-    local got = call('BITFIELD', key, unpack(ops, k, last))
-    for i = 1, #got do value[ops[k + 3 * i - 1]] = got[i] end
-  end
-  return value
+  return words
 end
-local function write_words(key, value, changed, expire_s)
-  local ops, n = {}, 0
-  for off in pairs(changed) do
-    ops[n + 1], ops[n + 2], ops[n + 3], ops[n + 4] = 'SET', 'i32', off, value[off]
-    n = n + 4
-  end
+local function write_words(key, ops, n, expire_s)
   for k = 1, n, 6000 do call('BITFIELD', key, unpack(ops, k, math.min(k + 5999, n))) end
   if n > 0 then call('EXPIRE', key, expire_s) end
 end
 if nc > 0 then
   local cur_key, prev_key = P .. 'seen:' .. now_slot, P .. 'seen:' .. (now_slot - 1)
-  local cur, prev = read_words(cur_key, true), read_words(prev_key, false)
-  local cur_changed, prev_changed = {}, {}
+  local cur_w, prev_w = read_words(cur_key), read_words(prev_key)
+  local cur_marked, prev_marked = {}, {}
+  local cur_ops, prev_ops, ncur, nprev = {}, {}, 0, 0
   for k = 1, nc do
     local off, m = c_off[k], c_mask[k]
-    local own, changed = cur, cur_changed
-    if c_late[k] then own, changed = prev, prev_changed end
-    local word = own[off]
-    if band(word, m) == m or (own == cur and band(prev[off], m) == m) then
-      g_rep[c_group[k]] = g_rep[c_group[k]] + 1
+    local prev = prev_marked[off] or prev_w[k]
+    if c_late[k] then
+      if band(prev, m) == m then g_rep[c_group[k]] = g_rep[c_group[k]] + 1 end
+      local marked = bor(prev, m)
+      if marked ~= prev then
+        prev_marked[off] = marked
+        prev_ops[nprev + 1], prev_ops[nprev + 2], prev_ops[nprev + 3] = 'SET', 'i32', off
+        prev_ops[nprev + 4], nprev = marked, nprev + 4
+      end
+    else
+      local word = cur_marked[off] or cur_w[k]
+      if band(word, m) == m or band(prev, m) == m then
+        g_rep[c_group[k]] = g_rep[c_group[k]] + 1
+      end
+      local marked = bor(word, m)
+      if marked ~= word then
+        cur_marked[off] = marked
+        cur_ops[ncur + 1], cur_ops[ncur + 2], cur_ops[ncur + 3] = 'SET', 'i32', off
+        cur_ops[ncur + 4], ncur = marked, ncur + 4
+      end
     end
-    local marked = bor(word, m)
-    if marked ~= word then own[off] = marked; changed[off] = true end
   end
   -- TTLs relative to the caller's clock, like every TTL here
-  write_words(cur_key, cur, cur_changed, math.ceil((now_slot + 2) * interval + 60 - now_ts))
-  write_words(prev_key, prev, prev_changed, math.ceil((now_slot + 1) * interval + 60 - now_ts))
+  write_words(cur_key, cur_ops, ncur, math.ceil((now_slot + 2) * interval + 60 - now_ts))
+  write_words(prev_key, prev_ops, nprev, math.ceil((now_slot + 1) * interval + 60 - now_ts))
 end
 
 -- Unique readers, repeats (all-time views besides the lists), and the pending list counts.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.ranking.store import RankingStore
 from tests.integration.ranking.conftest import NOW, Feed, article, view
@@ -89,3 +89,20 @@ async def test_views_without_reader_are_not_filtered(store: RankingStore, feed: 
     await store.upsert_article(article("a1"))
     result = await feed.views([view("a1") for _ in range(5)])
     assert result.counted == 5
+
+
+async def test_a_late_view_is_judged_by_its_own_slot(store: RankingStore, feed: Feed) -> None:
+    """Slots of 30 min: a view timed in the previous slot is a repeat only if the reader
+    was seen in that slot, and it marks that slot, not the current one."""
+    await store.upsert_article(article("a1"))
+    slot_s = store.params.reader_repeat_interval_s
+    start = datetime.fromtimestamp(NOW.timestamp() // slot_s * slot_s, UTC)  # a slot begins
+    before, after = start - timedelta(minutes=5), start + timedelta(minutes=5)
+    assert (await feed.views([view("a1", reader="r1", ts=before)], before)).counted == 1
+    late = await feed.views([view("a1", reader="r1", ts=before)], after)  # seen in its slot
+    assert (late.counted, late.rejected_repeat) == (0, 1)
+    assert (await feed.views([view("a1", reader="r2", ts=after)], after)).counted == 1
+    late_new = await feed.views([view("a1", reader="r2", ts=before)], after)
+    assert late_new.counted == 1  # r2 is in the current slot only: new to the previous one
+    again = await feed.views([view("a1", reader="r2", ts=before)], after)
+    assert again.rejected_repeat == 1  # ... and now marked there
