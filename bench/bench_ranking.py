@@ -237,24 +237,35 @@ async def entries_read(r: aioredis.Redis, stream: str) -> int:
 
 
 async def throughput(r: aioredis.Redis, args: argparse.Namespace, articles: int) -> str:
+    """`args.rounds` rounds, each every loop over a fresh stream of the same events, back to
+    back: this machine's speed drifts by ±30% over minutes, so each figure is the median
+    of its rounds and the ratio the median of each round's own ratio."""
     keys = Keys(f"bench{uuid.uuid4().hex[:8]}")
     params = RankingParams(
         repeat_filter_bits_log2=args.bloom_bits, reader_repeat_interval_s=args.repeat_s
     )
     store = RankingStore(r, keys, params)
+    rounds: list[tuple[float, float, float, float]] = []
     try:
         await load_articles(store, articles)
-        payloads = make_payloads(args.views, articles, seed=articles)
-        await fill(r, keys.views, payloads, GROUPS)
-        raw = await raw_loop(r, keys.views, args.views, fast=False)
-        fast = await raw_loop(r, keys.views, args.views, fast=True)
-        fs = await faststream_loop(keys.views, args.views)
-        svc = await service_loop(r, store, keys.views, args.views)
+        for n in range(args.rounds):
+            payloads = make_payloads(args.views, articles, seed=articles + n)
+            await reset_counts(r, keys)  # every round starts from the same state
+            await fill(r, keys.views, payloads, GROUPS)
+            raw = await raw_loop(r, keys.views, args.views, fast=False)
+            fast = await raw_loop(r, keys.views, args.views, fast=True)
+            fs = await faststream_loop(keys.views, args.views)
+            svc = await service_loop(r, store, keys.views, args.views)
+            rounds.append((raw, fast, fs, svc))
     finally:
         await drop(r, keys)
+    raw, fast, fs, svc = (statistics.median(col) for col in zip(*rounds, strict=True))
+    vs_raw = statistics.median(x[3] / x[0] for x in rounds)
+    vs_fast = statistics.median(x[3] / x[1] for x in rounds)
+    spread = " ".join(f"{x[3] / x[0]:.2f}" for x in rounds)
     return (
         f"{articles:>9,} | {raw:>14,.0f} | {fast:>12,.0f} | {fs:>12,.0f} | {svc:>9,.0f} | "
-        f"{svc / raw:.2f}x pydantic, {svc / fast:.2f}x orjson"
+        f"{vs_raw:.2f}x pydantic (rounds {spread}), {vs_fast:.2f}x orjson"
     )
 
 
@@ -374,6 +385,18 @@ def summarize(title: str, samples: dict[str, list[float]]) -> list[str]:
     return lines
 
 
+ARTICLE_FAMILIES = {"art", "mem", "live", "topics"}
+
+
+async def reset_counts(r: aioredis.Redis, keys: Keys) -> None:
+    """Deletes the views stream and every counter, keeping what ranking knows of articles."""
+    names = [k async for k in r.scan_iter(match=keys.ranking("*"), count=5000)]
+    doomed = [k for k in names if k.decode().split(":")[2] not in ARTICLE_FAMILIES]
+    for start in range(0, len(doomed), 5000):
+        await r.delete(*doomed[start : start + 5000])
+    await r.delete(keys.views)
+
+
 async def drop(r: aioredis.Redis, keys: Keys) -> None:
     batch = [k async for k in r.scan_iter(match=keys.all_pattern(), count=5000)]
     for start in range(0, len(batch), 5000):
@@ -393,6 +416,7 @@ async def main(args: argparse.Namespace) -> None:
     r = aioredis.Redis(connection_pool=pool)
     repeat = f"repeat filter {args.repeat_s} s" if args.repeat_s else "repeat filter OFF"
     print(f"views per run {args.views:,}; Zipf 1/rank; {repeat}, 2^{args.bloom_bits} bits/slot")
+    print(f"throughput: median of {args.rounds} rounds, every loop over the same events a round")
     print(" articles | raw pydantic/s | raw orjson/s | faststream/s | ranking/s | vs raw")
     for articles in [] if args.no_throughput else args.articles:
         print(await throughput(r, args, articles), flush=True)
@@ -404,6 +428,7 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--views", type=int, default=300_000, help="events per throughput run")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (medians)")
     parser.add_argument("--articles", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--memory-views", type=int, default=1_000_000)
     parser.add_argument("--spread-h", type=float, default=0, help="memory run: ts over N hours")
