@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tokyo"
     trending_half_life_s: float = Field(default=3600.0, gt=0)
     reader_repeat_interval_s: int = Field(default=1800, ge=0)
+    # Lists asked for are held in memory and recomputed this often (their freshness, and
+    # what a kill handled by another ranking replica takes to reach this one's lists).
+    list_refresh_s: float = Field(default=1.0, gt=0, le=60)
 
     @field_validator("redis_url")
     @classmethod

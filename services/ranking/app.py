@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.ranking.handlers import RankingHandlers
+from services.ranking.hot_lists import HotLists
 from services.ranking.routes import build_dashboard_router, build_router
 from services.ranking.store import RankingParams, RankingStore
 from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
@@ -36,7 +37,10 @@ def build_app(settings: Settings) -> FastAPI:
     metrics = ServiceMetrics("ranking")
     params = RankingParams.from_settings(settings)
     store = RankingStore(redis, keys, params)
-    handlers = RankingHandlers(store, metrics, views_stream=keys.views, group=GROUP_RANKING)
+    lists = HotLists(store, refresh_s=settings.list_refresh_s)
+    handlers = RankingHandlers(
+        store, metrics, views_stream=keys.views, group=GROUP_RANKING, on_kill=lists.drop_article
+    )
     StreamConsumer(
         config=ConsumerConfig.from_settings(
             settings,
@@ -65,8 +69,8 @@ def build_app(settings: Settings) -> FastAPI:
         redis=redis,
         metrics=metrics,
         groups=[(keys.enriched, GROUP_RANKING), (keys.views, GROUP_RANKING)],
-        on_start=[views.start],
-        on_stop=[views.stop, store.stop_refreshes],  # before the Redis client closes
+        on_start=[views.start, lists.start],
+        on_stop=[views.stop, lists.stop, store.stop_refreshes],  # before Redis closes
         checks=[views.health],
     )
     app = build_service_app(
@@ -74,7 +78,7 @@ def build_app(settings: Settings) -> FastAPI:
         title="newsdesk ranking",
         description="Popularity counters and the lists they feed: popular per section, the "
         "site-wide access ranking, trending people, organisations, places and topics.",
-        routers=[build_router(store), build_dashboard_router(store)],
+        routers=[build_router(store, lists), build_dashboard_router(lists)],
     )
     app.state.views_consumer = views
     return app

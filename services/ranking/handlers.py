@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -21,9 +21,16 @@ log = get_logger(__name__)
 
 class RankingHandlers:
     def __init__(
-        self, store: RankingStore, metrics: ServiceMetrics, *, views_stream: str, group: str
+        self,
+        store: RankingStore,
+        metrics: ServiceMetrics,
+        *,
+        views_stream: str,
+        group: str,
+        on_kill: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_kill = on_kill  # lists held in memory drop the article too
         self.metrics = metrics
         self.views_stream = views_stream
         self.group = group
@@ -39,8 +46,11 @@ class RankingHandlers:
             article_id=enriched.id, event_id=enriched.event_id
         ):
             await self.store.upsert_article(enriched)
+            killed = enriched.article.pubstatus == "canceled"
+            if killed and self.on_kill is not None:
+                self.on_kill(enriched.id)
             log.info(
-                "article.ranked" if enriched.article.pubstatus != "canceled" else "article.killed",
+                "article.killed" if killed else "article.ranked",
                 version=enriched.article.version,
                 section=enriched.article.section,
             )

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from services.ranking.dashboard import render_dashboard
+from services.ranking.hot_lists import HotLists
 from services.ranking.results import RankedItem
 from services.ranking.store import RankingStore
 
@@ -21,7 +22,9 @@ class ItemList(BaseModel):
     items: list[RankedItem]
 
 
-def build_router(store: RankingStore) -> APIRouter:
+def build_router(store: RankingStore, lists: HotLists) -> APIRouter:
+    """Lists come from `lists` (held in memory, refreshed every second); one article's
+    numbers are read from the store on every request."""
     router = APIRouter(prefix="/v1", tags=["ranking"])
 
     @router.get("/popular", response_model=ItemList)
@@ -31,15 +34,13 @@ def build_router(store: RankingStore) -> APIRouter:
         limit: Limit = 5,
     ) -> ItemList:
         """Most viewed articles of one section ("Popular in World")."""
-        items = await store.top(
-            scope=f"section:{section}", window=window, limit=limit, now=datetime.now(UTC)
-        )
+        items = await lists.top(scope=f"section:{section}", window=window, limit=limit)
         return ItemList(items=items)
 
     @router.get("/ranking", response_model=ItemList)
     async def ranking(window: Window = "24h", limit: Limit = 5) -> ItemList:
         """The site-wide access ranking."""
-        items = await store.top(scope="site", window=window, limit=limit, now=datetime.now(UTC))
+        items = await lists.top(scope="site", window=window, limit=limit)
         return ItemList(items=items)
 
     @router.get("/trending", response_model=ItemList)
@@ -49,7 +50,7 @@ def build_router(store: RankingStore) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
     ) -> ItemList:
         """People, organisations, places or topics gaining readers now (decayed score)."""
-        items = await store.trending(type=type, window=window, limit=limit, now=datetime.now(UTC))
+        items = await lists.trending(type=type, window=window, limit=limit)
         return ItemList(items=items)
 
     @router.get("/articles/{article_id}", responses={404: {"description": "unknown or killed"}})
@@ -63,21 +64,20 @@ def build_router(store: RankingStore) -> APIRouter:
     return router
 
 
-def build_dashboard_router(store: RankingStore) -> APIRouter:
+def build_dashboard_router(lists: HotLists) -> APIRouter:
     router = APIRouter(tags=["dashboard"])
 
     @router.get("/", response_class=HTMLResponse)
     async def dashboard(window: Window = "24h") -> HTMLResponse:
         """The access ranking, popular articles of each section in it, and what is trending."""
-        now = datetime.now(UTC)
-        ranking = await store.top(scope="site", window=window, limit=10, now=now)
+        ranking = await lists.top(scope="site", window=window, limit=10)
         sections = sorted({item.section for item in ranking if item.section})
         popular = {
-            section: await store.top(scope=f"section:{section}", window=window, limit=5, now=now)
+            section: await lists.top(scope=f"section:{section}", window=window, limit=5)
             for section in sections
         }
         trending = {
-            kind: await store.trending(type=kind, window="24h", limit=5, now=now)
+            kind: await lists.trending(type=kind, window="24h", limit=5)
             for kind in ("person", "org", "place")
         }
         return HTMLResponse(render_dashboard(window, ranking, popular, trending))
