@@ -35,6 +35,7 @@ import uvloop
 from faststream.redis import RedisBroker, StreamSub
 
 from services.ranking.handlers import RankingHandlers
+from services.ranking.hot_lists import HotLists
 from services.ranking.store import RankingParams, RankingStore
 from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
 from shared.keys import Keys
@@ -276,8 +277,12 @@ async def memory_and_queries(r: aioredis.Redis, args: argparse.Namespace) -> lis
         repeat_filter_bits_log2=args.bloom_bits, reader_repeat_interval_s=args.repeat_s
     )
     store = RankingStore(r, keys, params)
+    lists = HotLists(store)  # refreshed every second, as the service runs it
+    cases = query_cases(store, lists)
     under_load: dict[str, list[float]] = {}
+    first_under_load: dict[str, list[float]] = {}
     try:
+        await lists.start()
         await load_articles(store, 100_000)
         articles = await families(r, keys)
         left, seed, rate = args.memory_views, 1000, 0.0
@@ -286,12 +291,13 @@ async def memory_and_queries(r: aioredis.Redis, args: argparse.Namespace) -> lis
             payloads = make_payloads(chunk, 100_000, seed, args.spread_h * 3600)
             await fill(r, keys.views, payloads, ["svc"])
             last = left == chunk
-            probe = (lambda: query_loop(store, under_load)) if last else None
+            probe = (lambda: query_loop(cases, under_load, first_under_load)) if last else None
             rate = await service_loop(r, store, keys.views, chunk, probe)
             await r.delete(keys.views)
             left, seed = left - chunk, seed + 1
         views = await families(r, keys)
-        idle = await query_latency(store, args.queries)
+        idle = await query_latency(store, cases, args.queries)
+        await lists.stop()
         await store.wait_for_refreshes()
     finally:
         await drop(r, keys)
@@ -306,7 +312,10 @@ async def memory_and_queries(r: aioredis.Redis, args: argparse.Namespace) -> lis
         f"  article data:  {sum(articles.values()) / 1e6:.1f} MB for 100,000 articles  "
         + "  ".join(f"{k} {v / 1e6:.1f}" for k, v in sorted(articles.items(), key=lambda x: -x[1])),
     ]
-    return lines + idle + summarize("queries while counting (same process)", under_load)
+    firsts = "  ".join(f"{k} max {max(v):.1f} ms" for k, v in first_under_load.items())
+    loaded = summarize("queries while counting (same process)", under_load)
+    first = f"  first call of each list (computed in the request, as after a restart): {firsts}"
+    return [*lines, *loaded, first, *idle]
 
 
 async def families(r: aioredis.Redis, keys: Keys) -> dict[str, int]:
@@ -324,62 +333,78 @@ async def families(r: aioredis.Redis, keys: Keys) -> dict[str, int]:
     return dict(out)
 
 
-def query_cases(store: RankingStore) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
-    cases: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+Case = tuple[str, Callable[[], Awaitable[object]]]
+
+
+def query_cases(store: RankingStore, lists: HotLists) -> list[Case]:
+    """Each list twice: computed by the store's script ('redis ...', the Redis cost) and as
+    the HTTP routes serve it, from the lists held in memory ('served ...')."""
+    cases: list[Case] = []
 
     def now() -> datetime:
         return datetime.now(UTC)
 
     for window in ("1h", "24h", "7d", "today", "week", "all"):
-        cases.append(("ranking", lambda w=window: store.top(scope="site", window=w, limit=10,
-                                                            now=now())))  # fmt: skip
-        for sec in ("section:World", "section:sports", "person:person-1", "topic:medtop:00000003"):
-            cases.append(("popular", lambda w=window, s=sec: store.top(scope=s, window=w, limit=5,
-                                                                        now=now())))  # fmt: skip
+        scopes = ("site", "section:World", "section:sports", "person:person-1",
+                  "topic:medtop:00000003")  # fmt: skip
+        for scope in scopes:
+            name, n = ("ranking", 10) if scope == "site" else ("popular", 5)
+            cases.append((f"redis {name}", lambda w=window, s=scope, n=n: store.top(
+                scope=s, window=w, limit=n, now=now())))  # fmt: skip
+            cases.append((f"served {name}", lambda w=window, s=scope, n=n: lists.top(
+                scope=s, window=w, limit=n)))  # fmt: skip
     for kind in ("person", "topic"):
-        cases.append(("trending", lambda k=kind: store.trending(type=k, window="24h", limit=10,
-                                                                now=now())))  # fmt: skip
+        cases.append(("redis trending", lambda k=kind: store.trending(
+            type=k, window="24h", limit=10, now=now())))  # fmt: skip
+        cases.append(("served trending", lambda k=kind: lists.trending(
+            type=k, window="24h", limit=10)))  # fmt: skip
     return cases
 
 
 async def timed(samples: dict[str, list[float]], name: str, call: Any) -> None:
+    """From a request's arrival: the event loop's turn (counting shares it), then the call."""
     start = time.perf_counter()
+    await asyncio.sleep(0)
     await call()
     samples.setdefault(name, []).append((time.perf_counter() - start) * 1000)
 
 
-async def query_loop(store: RankingStore, samples: dict[str, list[float]]) -> None:
+async def query_loop(
+    cases: list[Case], samples: dict[str, list[float]], first: dict[str, list[float]]
+) -> None:
+    """Every list every ~0.6 s; each list's first call (computed inline, as after a restart)
+    goes to `first`."""
+    for name, call in cases:
+        await timed(first, name, call)
     while True:
-        for name, call in query_cases(store):
+        for name, call in cases:
             await timed(samples, name, call)
             await asyncio.sleep(0.02)
 
 
-async def query_latency(store: RankingStore, rounds: int) -> list[str]:
-    """Every list, `rounds` times over > 2 cache lifetimes (so stale entries and their
-    background refreshes are part of it); each list's first call, computed in the request
-    because nothing is cached yet, is reported apart."""
+async def query_latency(store: RankingStore, cases: list[Case], rounds: int) -> list[str]:
+    """Every list, `rounds` times over > 2 cache lifetimes, so stale entries and their
+    background refreshes are part of it (each list was first computed under load)."""
     samples: dict[str, list[float]] = {}
-    cold: dict[str, list[float]] = {}
     pause = 2.5 * store.params.cache_ttl_s / max(rounds, 1)
-    for n in range(rounds):
-        for name, call in query_cases(store):
-            await timed(cold if n == 0 else samples, name, call)
+    for _ in range(rounds):
+        for name, call in cases:
+            await timed(samples, name, call)
         await asyncio.sleep(pause)
-    first = "  ".join(f"{k} max {max(v):.1f} ms" for k, v in cold.items())
-    lines = summarize("queries, idle (stale entries refreshed in the background)", samples)
-    return [*lines, f"  first call of each list (nothing cached, computed inline): {first}"]
+    return summarize("queries, idle (stale entries refreshed in the background)", samples)
 
 
 def summarize(title: str, samples: dict[str, list[float]]) -> list[str]:
     lines = [title + ":"]
-    merged = [x for v in samples.values() for x in v]
-    for name, got in [*samples.items(), ("all lists", merged)]:
+    merged: dict[str, list[float]] = {}
+    for name, got in samples.items():
+        merged.setdefault(f"{name.split()[0]} all lists", []).extend(got)
+    for name, got in sorted(samples.items()) + sorted(merged.items()):
         if len(got) < 2:
             continue
         q = statistics.quantiles(got, n=100)
         lines.append(
-            f"  {name:<10} n={len(got):>5}  p50 {q[49]:.2f} ms  p99 {q[98]:.2f} ms"
+            f"  {name:<18} n={len(got):>5}  p50 {q[49]:.2f} ms  p99 {q[98]:.2f} ms"
             f"  max {max(got):.1f} ms"
         )
     return lines
