@@ -43,6 +43,7 @@ from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.models import Article, EnrichedArticle, Entity, Tags, Topic, ViewEvent
 from shared.runner import tune_gc
+from shared.settings import Settings
 
 URL = "redis://127.0.0.1:6379/0"
 GROUPS = ["raw", "rawfast", "fs", "svc"]
@@ -187,13 +188,13 @@ async def faststream_loop(stream: str, total: int) -> float:
 
 
 def service_consumer(
-    r: aioredis.Redis, store: RankingStore, stream: str, params: RankingParams
+    r: aioredis.Redis, store: RankingStore, stream: str, params: RankingParams, batch_size: int
 ) -> ViewsConsumer:
     """The views loop exactly as services/ranking/app.py builds it."""
     metrics = ServiceMetrics("bench")
     handlers = RankingHandlers(store, metrics, views_stream=stream, group="svc")
     config = ViewsConfig(
-        stream=stream, group="svc", consumer="bench", service="bench", batch_size=1000,
+        stream=stream, group="svc", consumer="bench", service="bench", batch_size=batch_size,
         block_ms=100, fold_interval_s=params.fold_interval_s,
     )  # fmt: skip
     return ViewsConsumer(config, r, metrics, count=handlers.on_views, fold=handlers.on_fold)
@@ -204,13 +205,14 @@ async def service_loop(
     store: RankingStore,
     stream: str,
     total: int,
+    batch_size: int,
     during: Callable[[], Awaitable[None]] | None = None,
 ) -> tuple[float, float]:
     """Runs the service's loop until `total` more entries are acked, then stops it, which
     folds what is pending. Returns (rate until all were acked and counted, rate until the
     lists hold them too): a running service folds at its own pace, so the first is its
     steady rate and the second adds one last fold of everything still pending."""
-    consumer = service_consumer(r, store, stream, store.params)
+    consumer = service_consumer(r, store, stream, store.params, batch_size)
     start_read = await entries_read(r, stream)
     start = time.perf_counter()
     await consumer.start()
@@ -260,7 +262,7 @@ async def throughput(r: aioredis.Redis, args: argparse.Namespace, articles: int)
             raw = await raw_loop(r, keys.views, args.views, fast=False)
             fast = await raw_loop(r, keys.views, args.views, fast=True)
             fs = await faststream_loop(keys.views, args.views)
-            svc_acked, svc = await service_loop(r, store, keys.views, args.views)
+            svc_acked, svc = await service_loop(r, store, keys.views, args.views, args.batch_size)
             rounds.append((raw, fast, fs, svc, svc_acked))
     finally:
         await drop(r, keys)
@@ -298,7 +300,7 @@ async def memory_and_queries(r: aioredis.Redis, args: argparse.Namespace) -> lis
             await fill(r, keys.views, payloads, ["svc"])
             last = left == chunk
             probe = (lambda: query_loop(cases, under_load, first_under_load)) if last else None
-            _, rate = await service_loop(r, store, keys.views, chunk, probe)
+            _, rate = await service_loop(r, store, keys.views, chunk, args.batch_size, probe)
             await r.delete(keys.views)
             left, seed = left - chunk, seed + 1
         views = await families(r, keys)
@@ -446,7 +448,8 @@ async def main(args: argparse.Namespace) -> None:
     pool = aioredis.BlockingConnectionPool.from_url(URL, max_connections=64)
     r = aioredis.Redis(connection_pool=pool)
     repeat = f"repeat filter {args.repeat_s} s" if args.repeat_s else "repeat filter OFF"
-    print(f"views per run {args.views:,}; Zipf 1/rank; {repeat}, 2^{args.bloom_bits} bits/slot")
+    print(f"views per run {args.views:,}; Zipf 1/rank; {repeat}, 2^{args.bloom_bits} bits/slot;"
+          f" {args.batch_size:,} views a count script")  # fmt: skip
     print(f"throughput: median of {args.rounds} rounds, every loop over the same events a round")
     print(" articles | raw pydantic/s | raw orjson/s | faststream/s | ranking/s | vs raw"
           " | ranking until acked (lists still to fold), vs raw pydantic")  # fmt: skip
@@ -461,6 +464,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--views", type=int, default=300_000, help="events per throughput run")
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (medians)")
+    parser.add_argument("--batch-size", type=int, default=Settings().views_batch_size,
+                        help="views per count script (default: the service's)")  # fmt: skip
     parser.add_argument("--articles", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--memory-views", type=int, default=1_000_000)
     parser.add_argument("--spread-h", type=float, default=0, help="memory run: ts over N hours")
