@@ -124,27 +124,20 @@ if nc > 0 then
   local cur_marked, prev_marked = {}, {}
   local cur_ops, prev_ops, ncur, nprev = {}, {}, 0, 0
   for k = 1, nc do
-    local off, m = c_off[k], c_mask[k]
+    local off, m, late = c_off[k], c_mask[k], c_late[k]
     local prev = prev_marked[off] or prev_w[k]
-    if c_late[k] then
-      if band(prev, m) == m then g_rep[c_group[k]] = g_rep[c_group[k]] + 1 end
-      local marked = bor(prev, m)
-      if marked ~= prev then
-        prev_marked[off] = marked
-        prev_ops[nprev + 1], prev_ops[nprev + 2], prev_ops[nprev + 3] = 'SET', 'i32', off
-        prev_ops[nprev + 4], nprev = marked, nprev + 4
-      end
-    else
-      local word = cur_marked[off] or cur_w[k]
-      if band(word, m) == m or band(prev, m) == m then
-        g_rep[c_group[k]] = g_rep[c_group[k]] + 1
-      end
-      local marked = bor(word, m)
-      if marked ~= word then
-        cur_marked[off] = marked
-        cur_ops[ncur + 1], cur_ops[ncur + 2], cur_ops[ncur + 3] = 'SET', 'i32', off
-        cur_ops[ncur + 4], ncur = marked, ncur + 4
-      end
+    -- a late view is judged by and marks its own (previous) slot only
+    local word = late and prev or (cur_marked[off] or cur_w[k])
+    if band(word, m) == m or band(prev, m) == m then
+      g_rep[c_group[k]] = g_rep[c_group[k]] + 1
+    end
+    local marked = bor(word, m)
+    if marked ~= word then
+      local marks, ops, n = cur_marked, cur_ops, ncur
+      if late then marks, ops, n = prev_marked, prev_ops, nprev end
+      marks[off] = marked
+      ops[n + 1], ops[n + 2], ops[n + 3], ops[n + 4] = 'SET', 'i32', off, marked
+      if late then nprev = n + 4 else ncur = n + 4 end
     end
   end
   -- TTLs relative to the caller's clock, like every TTL here
