@@ -1,8 +1,8 @@
 """Counting views into Redis: a batch script that counts and acks, a fold into the lists.
 
-`count` is the hot path: one Lua script per batch acks every entry and counts only those
-whose XACK returned 1 (exactly once in effect), and leaves one pending count per (article,
-minute) for the lists. `fold` adds pending counts to every list, window and ledger, a few
+`count` is the hot path: one Lua script per batch acks it and counts only the entries that
+script acked (exactly once in effect), and leaves one pending count per (article, minute)
+for the lists. `fold` adds pending counts to every list, window and ledger, a few
 shards per script so that no script holds Redis for long; the consumer folds every
 `fold_interval_s`, so lists trail the stream by about that much (they are cached for a few
 seconds anyway), while per-article totals fold their own shard on read and are exact.

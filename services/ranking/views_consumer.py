@@ -25,13 +25,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from services.ranking.view_entries import (
-    FreshRead,
-    View,
-    decode_view,
-    entry_fields,
-    quick_view,
-)
+from services.ranking.view_entries import FreshRead, View, decode_other, entry_fields, quick_view
 from shared.consumer import ConsumerConfig
 from shared.deadletter import dead_letter
 from shared.logging import get_logger
@@ -207,7 +201,7 @@ class ViewsConsumer:
             if view is None:
                 fields = entry_fields(entry[1])
                 try:
-                    view = decode_view(entry[0], fields, limit)
+                    view = decode_other(entry[0], fields, limit)
                 except PoisonEntryError as exc:
                     await self._dead_letter(entry[0], fields, str(exc), deliveries)
                     continue
