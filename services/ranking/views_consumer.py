@@ -6,7 +6,7 @@ while articles.enriched stays on FastStream. The loop keeps the consumer-group g
 the rest of the system gets from `shared.consumer`:
 
 - a poison entry (undecodable, no article_id, newer schema) is dead-lettered and acked;
-- the next batch is read while the previous one is counted (`inflight` batches at once);
+- the next `readahead` batches are read while earlier ones are counted (`inflight` at once);
 - entries pending longer than `min_idle_ms` (a consumer died, a script failed) are taken
   over with XAUTOCLAIM and counted; after `max_deliveries` they are dead-lettered;
 - NOGROUP (Redis lost the group) recreates it; a Redis outage backs off and resumes;
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ class ViewsConfig(ConsumerConfig):
 
     batch_size: int = 1000
     inflight: int = 2
+    readahead: int = 2
     fold_interval_s: float = 1.0
     stop_timeout_s: float = 10.0
 
@@ -81,7 +83,7 @@ class ViewsConsumer:
         self._slots = asyncio.Semaphore(config.inflight)
         self._inflight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
-        self._next_read: asyncio.Future[Any] | None = None
+        self._reads_ahead: deque[asyncio.Future[Any]] = deque()
 
     # lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -102,8 +104,8 @@ class ViewsConsumer:
         _done, pending = await asyncio.wait(self._tasks, timeout=self.config.stop_timeout_s)
         for task in pending:
             task.cancel()
-        if self._next_read is not None:
-            self._next_read.cancel()  # its entries stay pending: reclaimed after min_idle_ms
+        for read in self._reads_ahead:
+            read.cancel()  # entries it got stay pending: reclaimed after min_idle_ms
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.read_error = "stopped"
         log.info("views.stopped", graceful=not pending)
@@ -145,7 +147,7 @@ class ViewsConsumer:
                 log.warning("views.group_recreated", stream=self.config.stream)
             except Exception as exc:
                 delay = await self._back_off(exc, delay)
-        if self._next_read is not None:  # delivered to this consumer already: count it now
+        while self._reads_ahead:  # delivered to this consumer already: count them now
             try:
                 await self.read_once()
             except Exception as exc:  # left pending: reclaimed after min_idle_ms
@@ -164,15 +166,20 @@ class ViewsConsumer:
     async def read_once(self) -> int:
         """One XREADGROUP; its batch is counted in the background. Returns entries read.
 
-        The next XREADGROUP is sent as soon as this one answers, before this batch is
-        decoded: it then waits in Redis's queue ahead of this batch's script, so Redis has
-        the next batch ready instead of idling while this process decodes and groups."""
-        sent, self._next_read = self._next_read, None
+        The next `readahead` XREADGROUPs are sent as soon as this one answers, before this
+        batch is decoded. Redis writes replies only after running every command it read in
+        the same turn, so a read that arrives beside a count script answers when that script
+        ends: with one read ahead the loop would get its next batch only after the scripts
+        queued with it, and Redis would idle while that batch is decoded. Two reads ahead
+        keep a batch in hand to decode while Redis counts the previous ones."""
+        sent = self._reads_ahead.popleft() if self._reads_ahead else None
         reply = await (sent or self._xreadgroup())
         if not reply:
             return 0
         if not self._stopping.is_set():
-            self._next_read = asyncio.ensure_future(self._xreadgroup())
+            while len(self._reads_ahead) < self.config.readahead:
+                self._reads_ahead.append(asyncio.ensure_future(self._xreadgroup()))
+            await asyncio.sleep(0)  # lets them be sent now, not at the first pause of _decode
         entries = next(iter(reply.values())) if isinstance(reply, dict) else reply[0][1]
         views = await self._decode(entries, deliveries=1)
         if views:

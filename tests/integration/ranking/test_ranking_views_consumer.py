@@ -167,11 +167,12 @@ async def _read_some(redis: aioredis.Redis, keys: Keys) -> bool:
     return bool(groups and int(groups[0]["entries-read"] or 0) > 0)
 
 
-async def test_stop_counts_the_batch_read_ahead_too(
-    redis_client: aioredis.Redis, store: RankingStore, keys: Keys
+@pytest.mark.parametrize("readahead", [1, 2])
+async def test_stop_counts_the_batches_read_ahead_too(
+    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, readahead: int
 ) -> None:
-    """The next batch is read while one is counted; a stop then must count it, not strand it
-    in this consumer's pending list until another one claims it."""
+    """The next batches are read while one is counted; a stop then must count them, not
+    strand them in this consumer's pending list until another one claims them."""
     await store.upsert_article(article("a1"))
     handlers = RankingHandlers(store, ServiceMetrics("t"), views_stream=keys.views, group=GROUP)
     gate, first_call = asyncio.Event(), asyncio.Event()
@@ -184,24 +185,25 @@ async def test_stop_counts_the_batch_read_ahead_too(
 
     config = ViewsConfig(
         stream=keys.views, group=GROUP, consumer="c1", service="ranking", batch_size=50,
-        block_ms=100, inflight=1, fold_interval_s=0.1,
+        block_ms=100, inflight=1, readahead=readahead, fold_interval_s=0.1,
     )  # fmt: skip
     consumer = ViewsConsumer(config, redis_client, handlers.metrics, count=count,
                              fold=handlers.on_fold)  # fmt: skip
     await consumer.ensure_group()
-    await add(redis_client, keys, *(view("a1", n) for n in range(200)))
+    await add(redis_client, keys, *(view("a1", n) for n in range(300)))
     await consumer.start()
     await first_call.wait()
-    await eventually(lambda: _read_at_least(redis_client, keys, 150), timeout_s=10)
+    read = 50 * (2 + readahead)  # counted, waiting for the slot, and the reads ahead
+    await eventually(lambda: _read_at_least(redis_client, keys, read), timeout_s=10)
     stopping = asyncio.create_task(consumer.stop())
     await asyncio.sleep(0.05)  # stop is under way before the held batch is let go
     gate.set()
     await stopping
 
     (group,) = await redis_client.xinfo_groups(keys.views)
-    assert int(group["entries-read"]) == 150  # three batches: counted, waiting, read ahead
+    assert int(group["entries-read"]) == read
     assert group["pending"] == 0
-    assert await total(store, "a1") == 150
+    assert await total(store, "a1") == read
 
 
 async def _read_at_least(redis: aioredis.Redis, keys: Keys, count: int) -> bool:
