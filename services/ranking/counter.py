@@ -22,7 +22,7 @@ from services.ranking import windows as win
 from services.ranking.bots import BotFilter
 from services.ranking.decay import Decay
 from services.ranking.packed import PackedScript
-from services.ranking.readers import RepeatFilter, reader_token
+from services.ranking.readers import RepeatFilter, reader_arg, reader_token
 from services.ranking.results import CountResult
 from services.ranking.view_entries import FreshRead, View
 
@@ -89,7 +89,7 @@ class ViewCounter:
         now_ts = now.timestamp()
         bots, groups = self._group(views, now_ts)
         args: list[Any] = [group, self.prefix, now_ts, self.repeat.interval_s]
-        args += [self.repeat.bits_log2, *(fresh or ("", 0))]
+        args += fresh or ("", 0)
         ids = bots[:]
         for group_ids, _ in groups.values():
             ids += group_ids
@@ -105,6 +105,7 @@ class ViewCounter:
     ) -> tuple[list[bytes | str], dict[tuple[str, int], tuple[list[bytes | str], list[bytes]]]]:
         """Bots apart; the rest grouped per (article, minute) so Lua adds each count once."""
         is_bot = self.bots.is_bot
+        bits, filtering = self.repeat.bits_log2, self.repeat.enabled
         bots: list[bytes | str] = []
         groups: dict[tuple[str, int], tuple[list[bytes | str], list[bytes]]] = {}
         for entry_id, article_id, ts, reader_id, user_agent in views:
@@ -116,7 +117,12 @@ class ViewCounter:
             if group is None:
                 group = groups[key] = ([], [])
             group[0].append(entry_id)
-            group[1].append(reader_token(reader_id, article_id) if reader_id else b"")
+            if not reader_id:
+                group[1].append(b"")
+            elif filtering:
+                group[1].append(reader_arg(reader_id, article_id, bits))
+            else:
+                group[1].append(reader_token(reader_id, article_id))
         return bots, groups
 
     async def fold(

@@ -9,21 +9,29 @@
 -- list per batch. (A redis.call costs ~0.3 µs and a number formatted as a string ~0.35 µs,
 -- so the loops below reuse ARGV strings and keep plain arrays, not a table per view.)
 -- KEYS[1] the views stream
--- ARGV: group, P, now_ts, repeat_interval_s, bloom_bits_log2,
+-- ARGV: group, P, now_ts, repeat_interval_s,
 --       consumer ('' unless the batch is one XREADGROUP '>' of that consumer), min_idle_ms,
 --       n_bots, n_ids, the n_ids entry ids (the bots' first, then each group's in order),
---       then groups: article id, minute, local day, n, n reader tokens (8 bytes; anything
---       else, '' included, is taken as no reader)
+--       then groups: article id, minute, local day, n, n readers: each an 8-byte token,
+--       followed while the repeat filter is on by its Bloom word as '#<word>' (see
+--       readers.reader_arg); anything shorter, '' included, is taken as no reader
 local stream = KEYS[1]
 local group, P = ARGV[1], ARGV[2]
 local now_ts = tonumber(ARGV[3])
 local interval = tonumber(ARGV[4])
-local words = 2 ^ (tonumber(ARGV[5]) - 5)
-local consumer, min_idle = ARGV[6], tonumber(ARGV[7])
-local n_bots, n_ids = tonumber(ARGV[8]), tonumber(ARGV[9])
-local call, xack, byte, band, bor, shl = redis.call, 'XACK', string.byte, bit.band, bit.bor,
-  bit.lshift
-local first_id, first_group = 10, 10 + n_ids
+local consumer, min_idle = ARGV[5], tonumber(ARGV[6])
+local n_bots, n_ids = tonumber(ARGV[7]), tonumber(ARGV[8])
+local call, xack, byte, sub, format, band, bor, shl = redis.call, 'XACK', string.byte,
+  string.sub, string.format, bit.band, bit.bor, bit.lshift
+-- A number given to redis.call is formatted with printf's %.17g (~2,500 instructions);
+-- '%d' costs a fifth of that, and the few small counts of a batch are formatted once.
+local decimals = {}
+local function decimal(n)
+  local s = decimals[n]
+  if s == nil then s = format('%d', n); decimals[n] = s end
+  return s
+end
+local first_id, first_group = 9, 9 + n_ids
 
 -- Exactly once: an entry counts only if this script's XACK of it returned 1. One XACK per
 -- entry costs ~1.6 µs of Redis; one XACK of many ~0.8 µs an entry, but it only says how
@@ -63,10 +71,11 @@ end
 local live = hmget_many(P .. 'live', ids)
 
 -- Keep the reader tokens of acked views of live articles, and what the repeat filter must
--- judge: token's group, word offset ('#<n>' for BITFIELD), bit mask, late (previous slot).
+-- judge: token's group, bit mask, late (previous slot), and the BITFIELD GET of its word
+-- (reads[3k] is the word offset '#<n>').
 local now_slot = interval > 0 and math.floor(now_ts / interval) or 0
 local g_tokens, g_all, g_rep = {}, {}, {}
-local c_group, c_off, c_mask, c_late, nc = {}, {}, {}, {}, 0
+local c_group, c_mask, c_late, reads, nc = {}, {}, {}, {}, 0
 for j = 1, ng do
   local first, n, e0 = g_pos[j] + 4, g_n[j], g_first[j] - 1
   local slot = interval > 0 and math.floor(tonumber(ARGV[g_pos[j] + 1]) * 60 / interval) or 0
@@ -79,16 +88,16 @@ for j = 1, ng do
       unknown = unknown + 1
     else
       all = all + 1
-      local tok = ARGV[first + e - 1]
-      if #tok == 8 then
+      local arg = ARGV[first + e - 1]
+      if #arg >= 8 then
         nt = nt + 1
-        tokens[nt] = tok
+        tokens[nt] = #arg == 8 and arg or sub(arg, 1, 8)
         if filter then
-          local b1, b2, b3, b4, b5, b6, b7 = byte(tok, 1, 7)
+          local b5, b6, b7 = byte(arg, 5, 7)
           nc = nc + 1
           c_group[nc], c_late[nc] = j, late
-          c_off[nc] = '#' .. ((((b1 * 256 + b2) * 256 + b3) * 256 + b4) % words)
           c_mask[nc] = bor(shl(1, b5), shl(1, b6), shl(1, b7))  -- shifts use 5 bits: % 32
+          reads[3 * nc - 2], reads[3 * nc - 1], reads[3 * nc] = 'GET', 'i32', sub(arg, 9)
         end
       end
     end
@@ -104,11 +113,10 @@ end
 -- two tokens of the batch share is read from `marked` once the first one set it, so a
 -- reader twice in one batch is a repeat too; its SETs follow each other, the last wins.
 local function read_words(key)
-  local ops = {}
-  for k = 1, nc do ops[3 * k - 2], ops[3 * k - 1], ops[3 * k] = 'GET', 'i32', c_off[k] end
+  if nc <= 2000 then return call('BITFIELD', key, unpack(reads, 1, 3 * nc)) end
   local words = {}
   for k = 1, 3 * nc, 6000 do
-    local got = call('BITFIELD', key, unpack(ops, k, math.min(k + 5999, 3 * nc)))
+    local got = call('BITFIELD', key, unpack(reads, k, math.min(k + 5999, 3 * nc)))
     local base = (k - 1) / 3
     for i = 1, #got do words[base + i] = got[i] end
   end
@@ -124,7 +132,7 @@ if nc > 0 then
   local cur_marked, prev_marked = {}, {}
   local cur_ops, prev_ops, ncur, nprev = {}, {}, 0, 0
   for k = 1, nc do
-    local off, m, late = c_off[k], c_mask[k], c_late[k]
+    local off, m, late = reads[3 * k], c_mask[k], c_late[k]
     local prev = prev_marked[off] or prev_w[k]
     -- a late view is judged by and marks its own (previous) slot only
     local word = late and prev or (cur_marked[off] or cur_w[k])
@@ -136,7 +144,7 @@ if nc > 0 then
       local marks, ops, n = cur_marked, cur_ops, ncur
       if late then marks, ops, n = prev_marked, prev_ops, nprev end
       marks[off] = marked
-      ops[n + 1], ops[n + 2], ops[n + 3], ops[n + 4] = 'SET', 'i32', off, marked
+      ops[n + 1], ops[n + 2], ops[n + 3], ops[n + 4] = 'SET', 'i32', off, format('%d', marked)
       if late then nprev = n + 4 else ncur = n + 4 end
     end
   end
@@ -159,7 +167,7 @@ for j = 1, ng do
   local n = g_all[j] - g_rep[j]
   if n > 0 then
     counted = counted + n
-    local key = P .. 'pend:' .. shard_of(id)
+    local key = P .. 'pend:' .. decimal(shard_of(id))
     local field = ARGV[g_pos[j] + 1] .. '|' .. ARGV[g_pos[j] + 2] .. '|' .. id
     local t = pend[key]
     if t == nil then t = {}; pend[key] = t end
@@ -167,6 +175,6 @@ for j = 1, ng do
   end
 end
 for key, fields in pairs(pend) do
-  for field, n in pairs(fields) do call('HINCRBY', key, field, n) end
+  for field, n in pairs(fields) do call('HINCRBY', key, field, decimal(n)) end
 end
 return {counted, dups, bots, repeats, unknown}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from services.ranking.readers import bloom_word, reader_token
 from services.ranking.store import RankingStore
 from tests.integration.ranking.conftest import NOW, Feed, article, view
 
@@ -106,3 +107,18 @@ async def test_a_late_view_is_judged_by_its_own_slot(store: RankingStore, feed: 
     assert late_new.counted == 1  # r2 is in the current slot only: new to the previous one
     again = await feed.views([view("a1", reader="r2", ts=before)], after)
     assert again.rejected_repeat == 1  # ... and now marked there
+
+
+async def test_a_reader_marks_the_bloom_word_python_names(store: RankingStore, feed: Feed) -> None:
+    """Python sends each reader's word, Lua takes the bits from the token: the one bitmap
+    written holds exactly those 3 bits in that word (the contract between the two)."""
+    await store.upsert_article(article("a1"))
+    await feed.views([view("a1", reader="r1")])
+    bits = store.params.repeat_filter_bits_log2
+    word, mask = bloom_word(reader_token("r1", "a1"), bits)
+    slot = int(NOW.timestamp()) // store.params.reader_repeat_interval_s
+    bitmap = await feed.redis.get(feed.keys.ranking("seen", str(slot)))
+    assert bitmap is not None
+    assert len(bitmap) <= (1 << bits) // 8
+    marked = int.from_bytes(bitmap.ljust((1 << bits) // 8, b"\0"), "big")
+    assert marked == mask << (((1 << bits) // 32 - 1 - word) * 32)
