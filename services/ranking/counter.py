@@ -22,7 +22,7 @@ from services.ranking import windows as win
 from services.ranking.bots import BotFilter
 from services.ranking.decay import Decay
 from services.ranking.packed import PackedScript
-from services.ranking.readers import RepeatFilter, reader_arg, reader_token
+from services.ranking.readers import RepeatFilter, reader_token, word_offset
 from services.ranking.results import CountResult
 from services.ranking.view_entries import FreshRead, View
 
@@ -31,6 +31,8 @@ SPECS = ";".join(
 )
 SHARDS = 256  # pend and ledger shards; given to the Lua prelude as SHARDS
 FOLD_BUDGET_ROWS = 400  # ~25 µs a row: a fold script holds Redis ~10 ms at most
+# (article, minute) -> entry ids, reader tokens, and their Bloom word offsets (filter on)
+Groups = dict[tuple[str, int], tuple[list[bytes | str], list[bytes], list[bytes]]]
 
 
 def script_body(name: str) -> str:
@@ -91,23 +93,22 @@ class ViewCounter:
         args: list[Any] = [group, self.prefix, now_ts, self.repeat.interval_s]
         args += fresh or ("", 0)
         ids = bots[:]
-        for group_ids, _ in groups.values():
+        for group_ids, _, _ in groups.values():
             ids += group_ids
         args += [len(bots), len(ids), *ids]
         day_of = self.clock.day_of_minute
-        for (article_id, minute), (_, tokens) in groups.items():
-            args += [article_id, minute, day_of(minute), len(tokens), *tokens]
+        for (article_id, minute), (_, tokens, offsets) in groups.items():
+            args += [article_id, minute, day_of(minute), len(tokens), *tokens, *offsets]
         raw = await self._count([stream], args)
         return CountResult(*(int(x) for x in raw))
 
-    def _group(
-        self, views: Sequence[View], now_ts: float
-    ) -> tuple[list[bytes | str], dict[tuple[str, int], tuple[list[bytes | str], list[bytes]]]]:
-        """Bots apart; the rest grouped per (article, minute) so Lua adds each count once."""
+    def _group(self, views: Sequence[View], now_ts: float) -> tuple[list[bytes | str], Groups]:
+        """Bots apart; the rest grouped per (article, minute) so Lua adds each count once.
+        While the repeat filter is on, each reader token comes with its Bloom word offset."""
         is_bot = self.bots.is_bot
         bits, filtering = self.repeat.bits_log2, self.repeat.enabled
         bots: list[bytes | str] = []
-        groups: dict[tuple[str, int], tuple[list[bytes | str], list[bytes]]] = {}
+        groups: Groups = {}
         for entry_id, article_id, ts, reader_id, user_agent in views:
             if user_agent and is_bot(user_agent):
                 bots.append(entry_id)
@@ -115,14 +116,12 @@ class ViewCounter:
             key = (article_id, int((now_ts if ts > now_ts else ts) // 60))
             group = groups.get(key)
             if group is None:
-                group = groups[key] = ([], [])
+                group = groups[key] = ([], [], [])
             group[0].append(entry_id)
-            if not reader_id:
-                group[1].append(b"")
-            elif filtering:
-                group[1].append(reader_arg(reader_id, article_id, bits))
-            else:
-                group[1].append(reader_token(reader_id, article_id))
+            token = reader_token(reader_id, article_id) if reader_id else b""
+            group[1].append(token)
+            if filtering:
+                group[2].append(word_offset(token, bits) if token else b"")
         return bots, groups
 
     async def fold(

@@ -12,17 +12,17 @@
 -- ARGV: group, P, now_ts, repeat_interval_s,
 --       consumer ('' unless the batch is one XREADGROUP '>' of that consumer), min_idle_ms,
 --       n_bots, n_ids, the n_ids entry ids (the bots' first, then each group's in order),
---       then groups: article id, minute, local day, n, n readers: each an 8-byte token,
---       followed while the repeat filter is on by its Bloom word as '#<word>' (see
---       readers.reader_arg); anything shorter, '' included, is taken as no reader
+--       then groups: article id, minute, local day, n, n reader tokens (8 bytes; anything
+--       else, '' included, is taken as no reader), and while the repeat filter is on, the
+--       n tokens' Bloom words as BITFIELD offsets '#<word>' (readers.word_offset)
 local stream = KEYS[1]
 local group, P = ARGV[1], ARGV[2]
 local now_ts = tonumber(ARGV[3])
 local interval = tonumber(ARGV[4])
 local consumer, min_idle = ARGV[5], tonumber(ARGV[6])
 local n_bots, n_ids = tonumber(ARGV[7]), tonumber(ARGV[8])
-local call, xack, byte, sub, format, band, bor, shl = redis.call, 'XACK', string.byte,
-  string.sub, string.format, bit.band, bit.bor, bit.lshift
+local call, xack, byte, format, band, bor, shl = redis.call, 'XACK', string.byte,
+  string.format, bit.band, bit.bor, bit.lshift
 -- A number given to redis.call is formatted with printf's %.17g (~2,500 instructions);
 -- '%d' costs a fifth of that, and the few small counts of a batch are formatted once.
 local decimals = {}
@@ -66,7 +66,7 @@ while pos <= #ARGV do
   local n = tonumber(ARGV[pos + 3])
   ng = ng + 1
   g_pos[ng], g_n[ng], g_first[ng], ids[ng] = pos, n, entry, ARGV[pos]
-  pos, entry = pos + 4 + n, entry + n
+  pos, entry = pos + 4 + (interval > 0 and 2 * n or n), entry + n
 end
 local live = hmget_many(P .. 'live', ids)
 
@@ -88,16 +88,17 @@ for j = 1, ng do
       unknown = unknown + 1
     else
       all = all + 1
-      local arg = ARGV[first + e - 1]
-      if #arg >= 8 then
+      local tok = ARGV[first + e - 1]
+      if #tok == 8 then
         nt = nt + 1
-        tokens[nt] = #arg == 8 and arg or sub(arg, 1, 8)
+        tokens[nt] = tok
         if filter then
-          local b5, b6, b7 = byte(arg, 5, 7)
+          local b5, b6, b7 = byte(tok, 5, 7)
           nc = nc + 1
           c_group[nc], c_late[nc] = j, late
           c_mask[nc] = bor(shl(1, b5), shl(1, b6), shl(1, b7))  -- shifts use 5 bits: % 32
-          reads[3 * nc - 2], reads[3 * nc - 1], reads[3 * nc] = 'GET', 'i32', sub(arg, 9)
+          reads[3 * nc - 2], reads[3 * nc - 1] = 'GET', 'i32'
+          reads[3 * nc] = ARGV[first + n + e - 1]
         end
       end
     end
@@ -153,8 +154,8 @@ if nc > 0 then
   write_words(prev_key, prev_ops, nprev, math.ceil((now_slot + 1) * interval + 60 - now_ts))
 end
 
--- Unique readers, repeats (all-time views besides the lists), and the pending list counts.
-local pend = {}
+-- Unique readers, repeats (all-time views besides the lists), and the pending list counts:
+-- a group is one (article, minute), so its pend field is new to this batch.
 for j = 1, ng do
   local id, tokens = ids[j], g_tokens[j]
   for k = 1, #tokens, 1000 do
@@ -162,19 +163,13 @@ for j = 1, ng do
   end
   if g_rep[j] > 0 then
     repeats = repeats + g_rep[j]
-    call('HINCRBY', P .. 'rep', id, g_rep[j])
+    call('HINCRBY', P .. 'rep', id, decimal(g_rep[j]))
   end
   local n = g_all[j] - g_rep[j]
   if n > 0 then
     counted = counted + n
-    local key = P .. 'pend:' .. decimal(shard_of(id))
     local field = ARGV[g_pos[j] + 1] .. '|' .. ARGV[g_pos[j] + 2] .. '|' .. id
-    local t = pend[key]
-    if t == nil then t = {}; pend[key] = t end
-    t[field] = (t[field] or 0) + n
+    call('HINCRBY', P .. 'pend:' .. decimal(shard_of(id)), field, decimal(n))
   end
-end
-for key, fields in pairs(pend) do
-  for field, n in pairs(fields) do call('HINCRBY', key, field, decimal(n)) end
 end
 return {counted, dups, bots, repeats, unknown}

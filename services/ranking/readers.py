@@ -30,17 +30,16 @@ def reader_token(reader_id: str, article_id: str) -> bytes:
     return hashlib.blake2b(f"{reader_id}\x1f{article_id}".encode(), digest_size=8).digest()
 
 
-def reader_arg(reader_id: str, article_id: str, bits_log2: int) -> bytes:
-    """What counting.lua gets per reader while the filter is on: the token, then its word
-    as BITFIELD's '#<word>' offset. Lua 5.1 formats a number with printf's %.14g, ~0.3 µs
-    of Redis's one thread a view; here it costs less, and on another core."""
-    token = reader_token(reader_id, article_id)
-    return b"%s#%d" % (token, int.from_bytes(token[:4], "big") % (1 << (bits_log2 - 5)))
+def word_offset(token: bytes, bits_log2: int) -> bytes:
+    """The token's Bloom word as BITFIELD's '#<word>' offset, sent to counting.lua beside the
+    token: Lua 5.1 formats a number with printf's %.14g, ~0.3 µs of Redis's one thread a
+    view; here it costs less, and on another core."""
+    return b"#%d" % (int.from_bytes(token[:4], "big") % (1 << (bits_log2 - 5)))
 
 
 def bloom_word(token: bytes, bits_log2: int) -> tuple[int, int]:
-    """The word (within one slot) and bit mask Lua uses for a token; the word is what
-    `reader_arg` appends, the mask Lua takes from bytes 5-7. The mask is unsigned here;
+    """The word (within one slot) and bit mask Lua uses for a token; the word is the one
+    `word_offset` names, the mask Lua takes from bytes 5-7. The mask is unsigned here;
     Lua's bit library sees the same 32 bits signed."""
     words = 1 << (bits_log2 - 5)
     word = int.from_bytes(token[:4], "big") % words
