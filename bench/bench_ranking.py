@@ -414,7 +414,7 @@ def summarize(title: str, samples: dict[str, list[float]]) -> list[str]:
     for name, got in sorted(samples.items()) + sorted(merged.items()):
         if len(got) < 2:
             continue
-        q = statistics.quantiles(got, n=100)
+        q = statistics.quantiles(got, n=100, method="inclusive")  # exclusive passes max
         lines.append(
             f"  {name:<18} n={len(got):>5}  p50 {q[49]:.2f} ms  p99 {q[98]:.2f} ms"
             f"  max {max(got):.1f} ms"

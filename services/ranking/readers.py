@@ -41,8 +41,7 @@ def bloom_word(token: bytes, bits_log2: int) -> tuple[int, int]:
     """The word (within one slot) and bit mask Lua uses for a token; the word is the one
     `word_offset` names, the mask Lua takes from bytes 5-7. The mask is unsigned here;
     Lua's bit library sees the same 32 bits signed."""
-    words = 1 << (bits_log2 - 5)
-    word = int.from_bytes(token[:4], "big") % words
+    word = int(word_offset(token, bits_log2)[1:])
     mask = 0
     for byte in token[4:7]:
         mask |= 1 << (byte % WORD_BITS)
