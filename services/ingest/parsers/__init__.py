@@ -25,7 +25,7 @@ from . import (
 )
 from .assembly import Context, Outcome
 from .charset import charset_from_content_type
-from .detect import FORMATS, from_content_type, sniff
+from .detect import FORMATS, check_declared, from_content_type, sniff
 
 __all__ = ["FORMATS", "ParsedItem", "detect_format", "parse_bytes"]
 
@@ -68,8 +68,14 @@ class ParsedItem:
 def detect_format(
     data: bytes, *, filename: str | None = None, content_type: str | None = None
 ) -> str:
-    """The content type decides when it names a format; otherwise the bytes do."""
-    return from_content_type(content_type) or sniff(data, filename)
+    """The content type decides when it names a format; otherwise the bytes do, and must
+    be what a generic type (application/xml, application/json) says they are."""
+    named = from_content_type(content_type)
+    if named:
+        return named
+    kind = sniff(data, filename)
+    check_declared(content_type, kind)
+    return kind
 
 
 def parse_bytes(

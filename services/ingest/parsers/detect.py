@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from shared.errors import UnsupportedFormatError
+from shared.errors import ParseError, UnsupportedFormatError
 
 from .xml_safety import root_name
 
@@ -41,6 +41,9 @@ _NINJS_KEYS = frozenset(
     {"uri", "standard", "headlines", "bodies", "versioncreated", "associations", "located",
      "body_xhtml", "description_text", "type", "profile", "by", "renditions"}
 )  # fmt: skip
+# What a generic content type promises about the bytes; sniffing then picks the format.
+_XML_KINDS = frozenset({"newsml-g2", "nitf", "newsml-1", "rss", "atom", "html"})
+_JSON_KINDS = frozenset({"ninjs", "json"})
 _ANPA = re.compile(rb"^\x16*\x01[A-Za-z]?\d{3,4}\x1f")
 _IPTC7901 = re.compile(rb"^\x01[A-Za-z]{2,4}\d{1,6}\s+\d\s+[A-Za-z]{1,3}\s+\d+")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -54,6 +57,22 @@ def from_content_type(content_type: str | None) -> str | None:
     if mime in _SNIFFED_TYPES or mime.endswith(("+xml", "+json")):
         return None
     raise UnsupportedFormatError(f"content type {mime!r} is not a format ingest reads")
+
+
+def check_declared(content_type: str | None, kind: str) -> None:
+    """A body sent as XML or JSON must read as such: a producer whose XML came out as plain
+    text (a truncated file, an error page) gets told so, instead of a text article made of it.
+    text/plain and application/octet-stream promise nothing and take whatever is sniffed."""
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if mime in ("application/xml", "text/xml") or mime.endswith("+xml"):
+        family, kinds = "XML", _XML_KINDS
+    elif mime in ("application/json", "text/json") or mime.endswith("+json"):
+        family, kinds = "JSON", _JSON_KINDS
+    else:
+        return
+    if kind not in kinds:
+        reason = f"says {mime}, but the body is not {family} (it reads as {kind})"
+        raise ParseError(reason, field="content-type")
 
 
 def sniff(data: bytes, filename: str | None = None) -> str:

@@ -108,6 +108,23 @@ async def test_invalid_single_article_is_422_naming_field_and_reason(settings: S
     assert bad_json.json()["detail"][0]["field"] == "body"
 
 
+async def test_a_body_unlike_its_content_type_is_422_naming_the_header(
+    settings: Settings,
+) -> None:
+    """Plain text sent as application/xml (a truncated export, an error page) is refused,
+    not published as a text article."""
+    async with running(build_app(settings)) as http:
+        resp = await http.post(
+            "/v1/articles",
+            content=b"502 Bad Gateway: upstream wire service unavailable",
+            headers={"content-type": "application/xml"},
+        )
+    assert resp.status_code == 422
+    (err,) = resp.json()["detail"]
+    assert err["field"] == "content-type"
+    assert "not XML" in err["reason"]
+
+
 async def test_oversized_body_is_413_and_nothing_published(
     redis_url: str, prefix: str, redis_client: aioredis.Redis
 ) -> None:

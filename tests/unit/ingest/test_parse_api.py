@@ -43,6 +43,35 @@ def test_broken_json_is_refused_with_the_reason() -> None:
         parse_bytes(b'{"uri": ', content_type="application/json")
 
 
+PAGE = b"Tokyo, June 1 - Plain words from a scraped page, long enough to be an article body."
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "family", "kind"),
+    [
+        ("application/xml", PAGE, "XML", "text"),
+        ("text/xml; charset=utf-8", b"{}", "XML", "json"),
+        ("application/json", b"<rss version='2.0'><channel/></rss>", "JSON", "rss"),
+        ("application/vnd.example+json", PAGE, "JSON", "text"),
+    ],
+)
+def test_a_body_that_is_not_what_its_content_type_says_is_refused(
+    content_type: str, body: bytes, family: str, kind: str
+) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_bytes(body, content_type=content_type)
+    assert caught.value.field == "content-type"
+    assert f"the body is not {family} (it reads as {kind})" in caught.value.reason
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/octet-stream", None])
+def test_types_that_promise_nothing_take_what_is_sniffed(content_type: str | None) -> None:
+    [item] = parse_bytes(PAGE, content_type=content_type, now=NOW)
+    assert item.format == "text"
+    assert item.article is not None
+    assert "Plain words" in item.article.headline
+
+
 def test_one_bad_item_does_not_fail_the_rest() -> None:
     batch = b"[" + ninjs() + b"," + ninjs(pubstatus="bogus") + b", 7]"
     items = parse_bytes(batch, content_type="application/ninjs+json")
