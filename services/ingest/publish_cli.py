@@ -53,7 +53,7 @@ def sample_views(ids: list[str], total: int) -> list[dict[str, Any]]:
 def _publish_url(client: IngestClient, url: str) -> list[dict[str, Any]]:
     fetched = httpx.get(url, timeout=30.0, follow_redirects=True)
     fetched.raise_for_status()
-    ctype = fetched.headers.get("content-type", "application/xml")
+    ctype = fetched.headers.get("content-type", "application/octet-stream")  # bytes decide
     return client.publish_bytes(fetched.content, ctype)
 
 
