@@ -83,6 +83,16 @@ class Settings(BaseSettings):
     # Lists asked for are held in memory and recomputed this often (their freshness, and
     # what a kill handled by another ranking replica takes to reach this one's lists).
     list_refresh_s: float = Field(default=1.0, gt=0, le=60)
+    # Articles published longer ago than this and not read in the last 7 days are dropped
+    # from ranking (lists, counts, display data): 0 keeps every article forever.
+    ranking_retain_days: int = Field(default=0, ge=0, le=36_500)
+
+    @field_validator("ranking_retain_days")
+    @classmethod
+    def _retain_past_windows(cls, value: int) -> int:
+        if 0 < value < 8:
+            raise ValueError("must be 0 (keep forever) or at least 8 (the 7d window, and a day)")
+        return value
 
     @field_validator("redis_url")
     @classmethod

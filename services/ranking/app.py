@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.ranking.handlers import RankingHandlers
 from services.ranking.hot_lists import HotLists
+from services.ranking.retention import Retention
 from services.ranking.routes import build_dashboard_router, build_router
 from services.ranking.store import RankingParams, RankingStore
 from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
@@ -62,6 +63,7 @@ def build_app(settings: Settings) -> FastAPI:
         count=handlers.on_views,
         fold=handlers.on_fold,
     )
+    retention = Retention(store)
     rt = Runtime(
         name="ranking",
         settings=settings,
@@ -69,8 +71,8 @@ def build_app(settings: Settings) -> FastAPI:
         redis=redis,
         metrics=metrics,
         groups=[(keys.enriched, GROUP_RANKING), (keys.views, GROUP_RANKING)],
-        on_start=[views.start, lists.start],
-        on_stop=[views.stop, lists.stop, store.stop_refreshes],  # before Redis closes
+        on_start=[views.start, lists.start, retention.start],
+        on_stop=[views.stop, lists.stop, retention.stop, store.stop_refreshes],  # Redis open
         checks=[views.health],
     )
     app = build_service_app(

@@ -5,13 +5,14 @@
 -- still pending a fold are dropped by the fold (it checks `live` too); the minute and hour
 -- ledgers keep them, harmlessly: subtracting a member a window lacks removes nothing.
 -- ARGV: mode ('upsert' | 'kill'), P, article id, version, published ts, window names (','),
---       document JSON, n_scopes, <scopes>, n_labels, <code, label>...,
+--       document JSON, retire_at (when retire.lua may drop it; 0: never),
+--       n_scopes, <scopes>, n_labels, <code, label>...,
 --       n_keys, <day and week bucket keys a kill scrubs>
 local mode, P, id = ARGV[1], ARGV[2], ARGV[3]
 local version, published = tonumber(ARGV[4]), tonumber(ARGV[5])
 local windows = split(ARGV[6], ',')
-local doc = ARGV[7]
-local i = 8
+local doc, retire_at = ARGV[7], tonumber(ARGV[8])
+local i = 9
 local function take()
   local n = tonumber(ARGV[i])
   local out = {}
@@ -30,39 +31,25 @@ if raw then
 end
 local old_scopes = split(redis.call('HGET', P .. 'live', id) or '', '\n')
 
-local function drop_caches(scope)
-  local kind = string.sub(scope, 1, string.find(scope, ':', 1, true) - 1)
-  for _, w in ipairs(windows) do
-    redis.call('DEL', P .. 'cache:' .. scope .. ':' .. w, P .. 'cache:trend:' .. kind .. ':' .. w)
-  end
-end
-
-local function leave(scope)
-  redis.call('ZREM', P .. 'mem:' .. scope, id)
-  drop_caches(scope)
-end
+if retire_at > 0 then redis.call('ZADD', P .. 'retire', retire_at, id) end
 
 if mode == 'kill' then
   redis.call('SET', art, cjson.encode({id = id, killed = true, version = version}))
   redis.call('HDEL', P .. 'live', id)
-  for _, scope in ipairs(old_scopes) do leave(scope) end
+  for _, scope in ipairs(old_scopes) do leave_scope(P, id, scope, windows) end
   for _, key in ipairs(scrub) do redis.call('ZREM', key, id) end
-  for _, w in ipairs({'1h', '24h', '7d'}) do redis.call('ZREM', P .. 'win:' .. w, id) end
-  redis.call('ZREM', P .. 'all', id)
-  redis.call('ZREM', P .. 'trend:article', id)
-  redis.call('DEL', P .. 'hll:' .. id)
-  redis.call('HDEL', P .. 'rep', id)
+  drop_counts(P, id)
   return 'killed'
 end
 
 local wanted, had = {}, {}
 for _, s in ipairs(new_scopes) do wanted[s] = true end
 for _, s in ipairs(old_scopes) do had[s] = true end
-for _, s in ipairs(old_scopes) do if not wanted[s] then leave(s) end end
+for _, s in ipairs(old_scopes) do if not wanted[s] then leave_scope(P, id, s, windows) end end
 for _, s in ipairs(new_scopes) do
   if not had[s] then
     redis.call('ZADD', P .. 'mem:' .. s, published, id)
-    drop_caches(s)
+    drop_scope_caches(P, s, windows)
   end
 end
 redis.call('SET', art, doc)

@@ -114,3 +114,26 @@ local function roll_all(P, specs, now_ts, now_m, now_h, now_d)
   end
   return through
 end
+
+-- A scope's cached lists and the cached trending of its kind, in every window: dropped when
+-- an article joins or leaves the scope.
+local function drop_scope_caches(P, scope, windows)
+  local kind = string.sub(scope, 1, string.find(scope, ':', 1, true) - 1)
+  for _, w in ipairs(windows) do
+    redis.call('DEL', P .. 'cache:' .. scope .. ':' .. w, P .. 'cache:trend:' .. kind .. ':' .. w)
+  end
+end
+
+local function leave_scope(P, id, scope, windows)
+  redis.call('ZREM', P .. 'mem:' .. scope, id)
+  drop_scope_caches(P, scope, windows)
+end
+
+-- Everything counted for an article outside the day and week buckets (which expire).
+local function drop_counts(P, id)
+  for _, w in ipairs({'1h', '24h', '7d'}) do redis.call('ZREM', P .. 'win:' .. w, id) end
+  redis.call('ZREM', P .. 'all', id)
+  redis.call('ZREM', P .. 'trend:article', id)
+  redis.call('DEL', P .. 'hll:' .. id)
+  redis.call('HDEL', P .. 'rep', id)
+end

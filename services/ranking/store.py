@@ -59,6 +59,7 @@ class RankingParams:
     cache_stale_s: int = 60
     trending_pool: int = 1000  # ~8 µs of Lua an article per refresh
     fold_interval_s: float = 1.0
+    retain_days: int = 0  # 0: articles are kept forever
 
     def __post_init__(self) -> None:
         if not 0 < self.cache_ttl_s <= self.cache_stale_s:
@@ -71,6 +72,7 @@ class RankingParams:
             trending_half_life_s=settings.trending_half_life_s,
             reader_repeat_interval_s=settings.reader_repeat_interval_s,
             fold_interval_s=settings.views_fold_interval_s,
+            retain_days=settings.ranking_retain_days,
         )
 
 
@@ -101,6 +103,7 @@ class RankingStore:
         )  # fmt: skip
         self._articles = load_script(redis, "articles.lua")
         self._queries = load_script(redis, "queries.lua")
+        self._retire = load_script(redis, "retire.lua")
         # Background refreshes of stale cache entries, one per entry at most (single flight
         # per process); held here too, as the event loop keeps only weak references to tasks.
         self._refreshing: dict[tuple[str, ...], asyncio.Task[None]] = {}
@@ -117,13 +120,34 @@ class RankingStore:
         scopes = [] if kill else article_scopes(enriched)
         labels = [] if kill else [x for kv in topic_labels(enriched).items() for x in kv]
         published = article.published_at or article.firstcreated or enriched.received_at
+        when = now or datetime.now(UTC)
         args: list[Any] = ["kill" if kill else "upsert", self.prefix, enriched.id]
         args += [article.version, int(published.timestamp()), ",".join(win.WINDOWS)]
-        args.append(orjson.dumps(article_document(enriched)))
-        when = now or datetime.now(UTC)
+        args += [orjson.dumps(article_document(enriched)), self._retire_at(published, when, kill)]
         for part in (scopes, labels, self._kill_keys(when) if kill else []):
             args += [len(part), *part]
         return text(await self._articles(keys=[], args=args))
+
+    def _retire_at(self, published: datetime, when: datetime, kill: bool) -> int:
+        """When `retire` may drop the article (0: never): retain_days after it was published,
+        or for a kill's tombstone after the kill, so no resent version outlives it."""
+        if not self.params.retain_days:
+            return 0
+        start = max(published, when) if kill else published
+        return int(start.timestamp()) + self.params.retain_days * 86_400
+
+    async def retire(self, now: datetime, *, limit: int = 500) -> tuple[int, int]:
+        """Drops every article past its retention that nobody read in the last 7 days, in
+        scripts of `limit` articles; returns (retired, kept because still read)."""
+        retired = kept = 0
+        while True:
+            clock = self.clock.now(now)
+            args: list[Any] = [self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
+            args += [SPECS, ",".join(win.WINDOWS), limit]
+            gone, stay = (int(x) for x in await self._retire(keys=[], args=args))
+            retired, kept = retired + gone, kept + stay
+            if gone + stay < limit:
+                return retired, kept
 
     def _kill_keys(self, when: datetime) -> list[str]:
         """Every day and week bucket that may hold the article (ledgers need no scrub)."""

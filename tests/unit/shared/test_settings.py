@@ -36,6 +36,7 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("NEWSDESK_INGEST_PORT", "70000"),
         ("NEWSDESK_KEY_PREFIX", "has space"),
         ("NEWSDESK_LOG_LEVEL", "LOUD"),
+        ("NEWSDESK_RANKING_RETAIN_DAYS", "5"),  # shorter than the 7d window it must outlast
     ],
 )
 def test_bad_values_fail_naming_the_setting(

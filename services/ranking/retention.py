@@ -1,0 +1,58 @@
+"""Retention: articles past NEWSDESK_RANKING_RETAIN_DAYS leave ranking, hourly.
+
+Ranking keeps ~1.6 KB of Redis per article (display data, scope lists, all-time counts,
+readers), and a site publishes every day, so without a bound it grows for ever. With a
+retention, an article published longer ago than that and not read in the last 7 days is
+dropped from every list and count at once (`retire.lua`); one still read stays, and is looked
+at again a day later. 0, the default, keeps every article (the all-time list then holds every
+article ever counted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+from services.ranking.store import RankingStore
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class Retention:
+    """The hourly pass as a background task of the service; nothing runs when retention is off."""
+
+    def __init__(self, store: RankingStore, *, interval_s: float = 3600.0) -> None:
+        self.store = store
+        self.interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    async def run_once(self) -> tuple[int, int]:
+        retired, kept = await self.store.retire(datetime.now(UTC))
+        if retired or kept:
+            log.info("articles.retired", retired=retired, kept_still_read=kept)
+        return retired, kept
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception as exc:  # Redis away: the next pass catches up
+                log.warning("articles.retire_failed", error=f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(self.interval_s)
+
+    async def start(self) -> None:
+        if self.store.params.retain_days and self._task is None:
+            self._task = asyncio.create_task(self._run(), name="retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
