@@ -13,13 +13,12 @@ this one's lists at their next refresh, within `refresh_s`; so does a headline c
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.ranking.periodic import Periodic
 from services.ranking.results import RankedItem
 from services.ranking.store import RankingStore
 from shared.logging import get_logger
@@ -51,7 +50,7 @@ class HotLists:
         self.keep_s = keep_s
         self.clock = clock
         self._held: dict[ListKey, _Held] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._every = Periodic("lists.refresh", self.refresh, refresh_s, at_once=False)
 
     async def top(self, *, scope: str, window: str, limit: int) -> list[RankedItem]:
         return await self._get(("top", scope, window, limit))
@@ -104,18 +103,8 @@ class HotLists:
                 log.warning("lists.refresh_failed", list=key, error=f"{type(exc).__name__}: {exc}")
         return done
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.refresh_s)
-            await self.refresh()
-
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="hot-lists")
+        await self._every.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._every.stop()

@@ -10,10 +10,9 @@ article ever counted).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime
 
+from services.ranking.periodic import Periodic
 from services.ranking.store import RankingStore
 from shared.logging import get_logger
 
@@ -25,12 +24,11 @@ class Retention:
 
     def __init__(self, store: RankingStore, *, interval_s: float = 3600.0) -> None:
         self.store = store
-        self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
+        self._every = Periodic("articles.retire", self.run_once, interval_s, at_once=True)
 
     @property
     def running(self) -> bool:
-        return self._task is not None
+        return self._every.running
 
     async def run_once(self) -> tuple[int, int]:
         retired, kept = await self.store.retire(datetime.now(UTC))
@@ -38,21 +36,9 @@ class Retention:
             log.info("articles.retired", retired=retired, kept_still_read=kept)
         return retired, kept
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception as exc:  # Redis away: the next pass catches up
-                log.warning("articles.retire_failed", error=f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(self.interval_s)
-
     async def start(self) -> None:
-        if self.store.params.retain_days and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="retention")
+        if self.store.params.retain_days:
+            await self._every.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._every.stop()

@@ -1,0 +1,50 @@
+"""A background task that calls one coroutine at a fixed pace, for the service's upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class Periodic:
+    """Calls `step` every `interval_s` (the first time at once, or after one interval), until
+    stopped. A failing step is logged and tried again next time: upkeep never ends the task."""
+
+    def __init__(
+        self, name: str, step: Callable[[], Awaitable[object]], interval_s: float, *, at_once: bool
+    ) -> None:
+        self.name = name
+        self.step = step
+        self.interval_s = interval_s
+        self.at_once = at_once
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    async def _run(self) -> None:
+        if not self.at_once:
+            await asyncio.sleep(self.interval_s)
+        while True:
+            try:
+                await self.step()
+            except Exception as exc:  # Redis away: the next step catches up
+                log.warning(f"{self.name}.failed", error=f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(self.interval_s)
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
