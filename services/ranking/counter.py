@@ -129,7 +129,7 @@ class ViewCounter:
     ) -> int:
         """Folds every pending shard (or only those of `articles`); returns rows folded."""
         clock = self.clock.now(now)
-        head: list[Any] = [self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
+        head: list[Any] = [self.prefix, *clock.script_args()]
         head += [self.decay.rate, SPECS, budget]
         items: list[Any] = list(articles) if articles else list(range(SHARDS))
         mode = "articles" if articles else "shards"

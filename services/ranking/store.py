@@ -140,10 +140,9 @@ class RankingStore:
         """Drops every article past its retention that nobody read in the last 7 days, in
         scripts of `limit` articles; returns (retired, kept because still read)."""
         retired = kept = 0
+        args: list[Any] = [self.prefix, *self.clock.now(now).script_args()]
+        args += [SPECS, ",".join(win.WINDOWS), limit]
         while True:
-            clock = self.clock.now(now)
-            args: list[Any] = [self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
-            args += [SPECS, ",".join(win.WINDOWS), limit]
             gone, stay = (int(x) for x in await self._retire(keys=[], args=args))
             retired, kept = retired + gone, kept + stay
             if gone + stay < limit:
@@ -181,7 +180,7 @@ class RankingStore:
     ) -> list[Any]:
         """queries.lua's common ARGV; `refresh` recomputes and rewrites a cached entry."""
         clock = self.clock.now(now)
-        args: list[Any] = [mode, self.prefix, clock.ts, clock.minute, clock.hour, clock.day]
+        args: list[Any] = [mode, self.prefix, *clock.script_args()]
         source = self._source(window, clock.day)
         p = self.params
         cache = "refresh" if refresh else "read"

@@ -67,6 +67,10 @@ class Now:
     hour: int
     day: int
 
+    def script_args(self) -> list[float | int]:
+        """now_ts, now_minute, now_hour, now_day: the clock as every ranking script takes it."""
+        return [self.ts, self.minute, self.hour, self.day]
+
 
 def validate_window(window: str) -> str:
     if window not in WINDOWS:
