@@ -67,6 +67,9 @@ class Now:
     hour: int
     day: int
 
+    def bucket(self, level: Level) -> int:
+        return {Level.MINUTE: self.minute, Level.HOUR: self.hour, Level.DAY: self.day}[level]
+
     def script_args(self) -> list[float | int]:
         """now_ts, now_minute, now_hour, now_day: the clock as every ranking script takes it."""
         return [self.ts, self.minute, self.hour, self.day]
@@ -147,14 +150,14 @@ def calendar_bucket(window: str, today: int) -> tuple[str, int]:
 def rolling_buckets(window: str, now: Now) -> range:
     """Bucket ids a rolling window covers at `now` (the current one and span-1 before)."""
     spec = ROLLING[window]
-    current = {Level.MINUTE: now.minute, Level.HOUR: now.hour, Level.DAY: now.day}[spec.level]
+    current = now.bucket(spec.level)
     return range(current - spec.span + 1, current + 1)
 
 
 def live_buckets(level: Level, now: Now) -> range:
     """Every bucket of a level that may still exist (a kill scrubs them all)."""
     spec = ROLLING_BY_LEVEL[level]
-    current = {Level.MINUTE: now.minute, Level.HOUR: now.hour, Level.DAY: now.day}[level]
+    current = now.bucket(level)
     reach = spec.span + math.ceil(spec.grace_s / spec.bucket_s) + 2
     return range(current - reach, current + 1)
 
