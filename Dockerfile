@@ -8,6 +8,7 @@ COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
 COPY pyproject.toml README.md ./
+COPY newsdesk ./newsdesk
 COPY shared ./shared
 COPY services ./services
 COPY samples ./samples

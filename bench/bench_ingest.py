@@ -234,7 +234,7 @@ def start_ingest(port: int, prefix: str, args: argparse.Namespace) -> subprocess
         "NEWSDESK_INGEST_WORKERS": str(args.workers),
     }
     argv = [sys.executable, *(["-m", "cProfile", "-o", args.profile] if args.profile else [])]
-    argv += ["-m", "shared.cli", "ingest"]
+    argv += ["-m", "newsdesk.cli", "ingest"]
     return subprocess.Popen(argv, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
 
 

@@ -38,15 +38,15 @@ import redis.asyncio as aioredis
 import uvloop
 from faststream.redis import RedisBroker, StreamSub
 
-from services.ranking.handlers import RankingHandlers
-from services.ranking.hot_lists import HotLists
-from services.ranking.store import RankingParams, RankingStore
-from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
+from newsdesk.runner import tune_gc
+from services.ranking.consumers.handlers import RankingHandlers
+from services.ranking.consumers.views_loop import ViewsConfig, ViewsConsumer
+from services.ranking.store.ranking_store import RankingParams, RankingStore
+from services.ranking.web.hot_lists import HotLists
 from shared.keys import Keys
 from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics
 from shared.models import Article, EnrichedArticle, Entity, Tags, Topic, ViewEvent
-from shared.runner import tune_gc
 from shared.settings import Settings
 
 URL = "redis://127.0.0.1:6379/0"
@@ -478,5 +478,5 @@ if __name__ == "__main__":
     parser.add_argument("--bloom-bits", type=int, default=26, help="repeat filter bits, log2")
     parser.add_argument("--repeat-s", type=int, default=1800, help="0 turns the filter off")
     service_logs_to_devnull()
-    tune_gc()  # as the service process does (shared.runner); every loop here runs with it
+    tune_gc()  # as the service process does (newsdesk.runner); every loop here runs with it
     uvloop.run(main(parser.parse_args()))

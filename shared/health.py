@@ -7,15 +7,14 @@ useless, so it must leave the load balancer (and `depends_on: service_healthy`) 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.specification import AsyncAPI, get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-if TYPE_CHECKING:
-    from shared.service import Runtime
+from shared.runtime import Runtime
 
 PING_TIMEOUT_S = 1.0
 

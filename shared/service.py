@@ -10,51 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import redis.asyncio as aioredis
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from faststream.redis import RedisBroker
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from shared.health import health_router
 from shared.logging import get_logger
-from shared.metrics import ServiceMetrics
-from shared.settings import Settings
+from shared.runtime import Runtime
 from shared.trimming import trim_stream
 
 log = get_logger(__name__)
-
-Hook = Callable[[], Awaitable[None]]
-Check = Callable[[], str | None]
-
-
-@dataclass
-class Runtime:
-    """What a running service holds; routes and health checks read it, tests inspect it."""
-
-    name: str
-    settings: Settings
-    broker: RedisBroker
-    redis: aioredis.Redis
-    metrics: ServiceMetrics
-    groups: Sequence[tuple[str, str]] = ()
-    on_start: Sequence[Hook] = ()
-    # Run first on shutdown, while Redis is still open: loops outside the broker finish and
-    # ack their work here.
-    on_stop: Sequence[Hook] = ()
-    # Loops outside the broker (ranking's views loop) say here why they are not ready.
-    checks: Sequence[Check] = ()
-    started: bool = False
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    @property
-    def consumes(self) -> bool:
-        return bool(self.broker.subscribers)
 
 
 async def _start_once(rt: Runtime) -> bool:

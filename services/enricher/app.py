@@ -12,7 +12,8 @@ from shared.consumer import ConsumerConfig, StreamConsumer
 from shared.keys import GROUP_ENRICHER
 from shared.metrics import ServiceMetrics
 from shared.models import EnrichedArticle, RawArticle
-from shared.service import Runtime, build_service_app
+from shared.runtime import Runtime
+from shared.service import build_service_app
 from shared.settings import Settings
 
 

@@ -17,7 +17,8 @@ from services.ingest.routes import Gate, build_router
 from shared.broker import make_broker, make_redis
 from shared.metrics import ServiceMetrics
 from shared.models import Article, RawArticle, ViewEvent
-from shared.service import Hook, Runtime, build_service_app, document_models
+from shared.runtime import Hook, Runtime
+from shared.service import build_service_app, document_models
 from shared.settings import Settings
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.ranking.handlers import RankingHandlers
-from services.ranking.hot_lists import HotLists
-from services.ranking.retention import Retention
-from services.ranking.routes import build_dashboard_router, build_router
-from services.ranking.store import RankingParams, RankingStore
-from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
+from services.ranking.consumers.handlers import RankingHandlers
+from services.ranking.consumers.views_loop import ViewsConfig, ViewsConsumer
+from services.ranking.store.ranking_store import RankingParams, RankingStore
+from services.ranking.store.retention import Retention
+from services.ranking.web.hot_lists import HotLists
+from services.ranking.web.routes import build_dashboard_router, build_router
 from shared.broker import make_broker, make_redis
 from shared.consumer import ConsumerConfig, StreamConsumer
 from shared.keys import GROUP_RANKING
 from shared.metrics import ServiceMetrics
 from shared.models import EnrichedArticle
-from shared.service import Runtime, build_service_app
+from shared.runtime import Runtime
+from shared.service import build_service_app
 from shared.settings import Settings
 
 

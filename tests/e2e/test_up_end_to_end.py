@@ -16,8 +16,8 @@ import httpx
 import pytest
 import redis
 
+from newsdesk.redis_server import RedisProcess, free_port, start_redis
 from shared.keys import GROUP_ENRICHER, GROUP_RANKING, Keys
-from shared.redis_server import RedisProcess, free_port, start_redis
 from tests.conftest import DATA
 from tests.waiting import eventually_sync
 
@@ -59,7 +59,7 @@ def system(
         "E2E_LOG": str(tmp_path / "up.log"),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "up", "--data-dir", str(tmp_path / "nd")],
+        [sys.executable, "-m", "newsdesk.cli", "up", "--data-dir", str(tmp_path / "nd")],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(tmp_path / "up.log", "wb"),  # noqa: SIM115 - closed with the process
@@ -91,7 +91,7 @@ def test_seed_article_tops_popular_in_world_and_stop_is_clean(
     log_path = Path(env["E2E_LOG"])
     eventually_sync(lambda: all_ready(env), timeout_s=60)
     made = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "keys", "add", "e2e-wire"],
+        [sys.executable, "-m", "newsdesk.cli", "keys", "add", "e2e-wire"],
         env=env,
         capture_output=True,
         text=True,
@@ -141,7 +141,7 @@ def test_seed_article_tops_popular_in_world_and_stop_is_clean(
     assert ranked["dateline"] == "SAN FRANCISCO"
 
     table = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "top", "--section", "World", "--window", "24h"],
+        [sys.executable, "-m", "newsdesk.cli", "top", "--section", "World", "--window", "24h"],
         env=env,
         capture_output=True,
         text=True,

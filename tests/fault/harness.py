@@ -14,8 +14,8 @@ from typing import IO
 
 import httpx
 
+from newsdesk.redis_server import RedisProcess, free_port, start_redis
 from shared.keys import Keys
-from shared.redis_server import RedisProcess, free_port, start_redis
 from tests.waiting import eventually_sync
 
 SERVICES = ("ingest", "enricher", "ranking")
@@ -72,7 +72,7 @@ class System:
         log = self.logs.get(service) or open(self.root / f"{service}.log", "ab")  # noqa: SIM115
         self.logs[service] = log
         self.procs[service] = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", service],
+            [sys.executable, "-m", "newsdesk.cli", service],
             env=self.env(),
             stdout=log,
             stderr=log,
@@ -104,7 +104,7 @@ class System:
             self.start(service)
         self.wait_ready()
         made = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "keys", "add", "fault-producer"],
+            [sys.executable, "-m", "newsdesk.cli", "keys", "add", "fault-producer"],
             env=self.env(),
             capture_output=True,
             text=True,

@@ -16,10 +16,10 @@ import redis
 import uvicorn
 from fastapi import FastAPI
 
+from newsdesk.cli import build_parser, resolve
+from newsdesk.runner import GracefulServer
 from services.ingest.app import build_app
 from services.ingest.client import IngestClient, IngestError
-from shared.cli import build_parser, resolve
-from shared.runner import GracefulServer
 from shared.settings import Settings
 from tests.conftest import DATA
 from tests.integration.ingest.test_ingest_api import article

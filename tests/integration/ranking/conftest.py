@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 import redis.asyncio as aioredis
 
-from services.ranking.results import CountResult
-from services.ranking.store import RankingParams, RankingStore
-from services.ranking.view_entries import FreshRead, View
+from services.ranking.domain.results import CountResult
+from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.store.ranking_store import RankingParams, RankingStore
 from shared.keys import Keys
 from shared.models import Article, EnrichedArticle, Entity, Tags, Topic, ViewEvent
 

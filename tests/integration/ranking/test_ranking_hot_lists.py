@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-import services.ranking.hot_lists as hot_lists
-from services.ranking.handlers import RankingHandlers
-from services.ranking.hot_lists import HotLists
-from services.ranking.results import RankedItem
-from services.ranking.store import RankingStore
+import services.ranking.web.hot_lists as hot_lists
+from services.ranking.consumers.handlers import RankingHandlers
+from services.ranking.domain.results import RankedItem
+from services.ranking.store.ranking_store import RankingStore
+from services.ranking.web.hot_lists import HotLists
 from shared.metrics import ServiceMetrics
 from tests.integration.ranking.conftest import Feed, article, view
 

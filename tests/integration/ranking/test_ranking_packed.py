@@ -7,7 +7,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from services.ranking.packed import PackedScript
+from services.ranking.store.packed import PackedScript
 
 ECHO = "return {KEYS[1], #ARGV, ARGV[1], ARGV[#ARGV]}"
 

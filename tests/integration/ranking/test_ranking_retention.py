@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import redis.asyncio as aioredis
 
-from services.ranking.retention import Retention
-from services.ranking.scoring import article_scopes
-from services.ranking.store import RankingStore
+from services.ranking.domain.list_documents import article_scopes
+from services.ranking.store.ranking_store import RankingStore
+from services.ranking.store.retention import Retention
 from shared.keys import Keys
 from shared.models import EnrichedArticle
 from tests.integration.ranking.conftest import NOW, Feed, article, view

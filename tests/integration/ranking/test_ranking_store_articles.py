@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.ranking.store import RankingStore
-from services.ranking.windows import WINDOWS
+from services.ranking.domain.windows import WINDOWS
+from services.ranking.store.ranking_store import RankingStore
 from tests.integration.ranking.conftest import NOW, Feed, article, view
 
 SCOPES = ("site", "section:world", "person:Fumio Kishida", "topic:medtop:11000000")

@@ -14,8 +14,8 @@ import pytest
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 
-from services.ranking.results import RankedItem
-from services.ranking.store import RankingParams, RankingStore
+from services.ranking.domain.results import RankedItem
+from services.ranking.store.ranking_store import RankingParams, RankingStore
 from shared.keys import Keys
 from tests.integration.ranking.conftest import GROUP, NOW, Feed, article, view
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.ranking.readers import bloom_word, reader_token
-from services.ranking.store import RankingStore
+from services.ranking.domain.repeat_filter import bloom_word, reader_token
+from services.ranking.store.ranking_store import RankingStore
 from tests.integration.ranking.conftest import NOW, Feed, article, view
 
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"

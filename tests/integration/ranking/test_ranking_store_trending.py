@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.ranking.store import RankingStore
+from services.ranking.store.ranking_store import RankingStore
 from tests.integration.ranking.conftest import NOW, Feed, article, view
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.ranking.store import RankingStore
-from services.ranking.windows import WINDOWS
+from services.ranking.domain.windows import WINDOWS
+from services.ranking.store.ranking_store import RankingStore
 from tests.integration.ranking.conftest import NOW, Feed, article, view
 
 

@@ -11,10 +11,10 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from services.ranking.handlers import RankingHandlers
-from services.ranking.store import RankingStore
-from services.ranking.view_entries import FreshRead, View
-from services.ranking.views_consumer import ViewsConfig, ViewsConsumer
+from services.ranking.consumers.handlers import RankingHandlers
+from services.ranking.consumers.views_loop import ViewsConfig, ViewsConsumer
+from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.store.ranking_store import RankingStore
 from shared.deadletter import DeadLetter, list_dead_letters
 from shared.keys import Keys
 from shared.metrics import ServiceMetrics

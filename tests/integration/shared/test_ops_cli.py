@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from shared.cli import main
+from newsdesk.cli import main
 from shared.deadletter import dlq_name
 from shared.keys import GROUP_ENRICHER
 from shared.settings import Settings

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from shared.cli import build_parser
+from newsdesk.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = ROOT / "tests" / "data" / "schemas" / "compose-spec.json"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.cli import main
+from newsdesk.cli import main
 
 DEV = Path(__file__).resolve().parents[2] / "data" / "eval" / "dev"
 

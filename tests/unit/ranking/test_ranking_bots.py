@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.ranking.bots import BotFilter, is_literal, load_patterns
+from services.ranking.domain.bots import BotFilter, is_literal, load_patterns
 
 BOTS = [
     "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ChatGPT-User/1.0; "

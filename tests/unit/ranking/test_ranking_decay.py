@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from services.ranking.decay import PURGE_BELOW, REBASE_AT_EXPONENT, Decay
+from services.ranking.domain.decay import PURGE_BELOW, REBASE_AT_EXPONENT, Decay
 
 
 def test_a_view_at_the_landmark_weighs_one_and_halves_each_half_life() -> None:

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.ranking.readers import RepeatFilter, bloom_word, reader_token
-from services.ranking.scoring import (
+from services.ranking.domain.list_documents import (
     UnknownScopeError,
     article_document,
     article_scopes,
     normalize_scope,
     stored_article,
 )
+from services.ranking.domain.repeat_filter import RepeatFilter, bloom_word, reader_token
 from shared.models import Article, EnrichedArticle, Entity, Tags, Topic
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.ranking import windows as win
+from services.ranking.domain import windows as win
 
 
 def at(text: str) -> datetime:

@@ -18,13 +18,13 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
-from services.ranking import windows as win
-from services.ranking.bots import BotFilter
-from services.ranking.decay import Decay
-from services.ranking.packed import PackedScript
-from services.ranking.readers import RepeatFilter, reader_token, word_offset
-from services.ranking.results import CountResult
-from services.ranking.view_entries import FreshRead, View
+from services.ranking.domain import windows as win
+from services.ranking.domain.bots import BotFilter
+from services.ranking.domain.decay import Decay
+from services.ranking.domain.repeat_filter import RepeatFilter, reader_token, word_offset
+from services.ranking.domain.results import CountResult
+from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.store.packed import PackedScript
 
 SPECS = ";".join(
     f"{w.name},{w.level.value},{w.span},{w.bucket_s},{w.grace_s}" for w in win.ROLLING.values()
@@ -37,8 +37,8 @@ Groups = dict[tuple[str, int], tuple[list[bytes | str], list[bytes], list[bytes]
 
 def script_body(name: str) -> str:
     """Each script is the shared prelude plus its own body."""
-    here = resources.files("services.ranking")
-    prelude = f"local SHARDS = {SHARDS}\n" + here.joinpath("common.lua").read_text()
+    here = resources.files("services.ranking.store") / "lua"
+    prelude = f"local SHARDS = {SHARDS}\n" + here.joinpath("prelude.lua").read_text()
     return prelude + "\n" + here.joinpath(name).read_text()
 
 

@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.ranking.periodic import Periodic
-from services.ranking.results import RankedItem
-from services.ranking.store import RankingStore
+from services.ranking.domain.results import RankedItem
+from services.ranking.store.ranking_store import RankingStore
 from shared.logging import get_logger
+from shared.periodic import Periodic
 
 log = get_logger(__name__)
 

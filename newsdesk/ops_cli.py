@@ -9,6 +9,7 @@ import sys
 import httpx
 import orjson
 
+from newsdesk.runner import SERVICES
 from shared.broker import make_redis
 from shared.deadletter import (
     get_dead_letter,
@@ -19,7 +20,6 @@ from shared.deadletter import (
 from shared.keys import GROUP_ENRICHER, GROUP_RANKING
 from shared.operations import id_from, rewind_group, stream_status
 from shared.payloads import entry_json
-from shared.runner import SERVICES
 from shared.settings import Settings
 
 STREAM_GROUPS = {

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.ranking.periodic import Periodic
-from services.ranking.store import RankingStore
+from services.ranking.store.ranking_store import RankingStore
 from shared.logging import get_logger
+from shared.periodic import Periodic
 
 log = get_logger(__name__)
 

@@ -1,7 +1,8 @@
 """`newsdesk`: the one command line for running, feeding and inspecting the system.
 
-Commands that belong to a service are resolved by import string when they run, so `shared/`
-never imports `services/` at import time and `newsdesk --help` stays fast.
+`newsdesk/` is the composition root: it sits above `services/` and `shared/`, which never
+import it. Commands are resolved by import string when they run, so `newsdesk --help` loads
+no service.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from shared.runner import SERVICES, run_service
+from newsdesk.runner import SERVICES, run_service
 from shared.settings import Settings
 
 # command -> "module:function"; each function takes (args, settings) and returns an exit code.
 COMMANDS: dict[str, str] = {
-    "up": "shared.supervisor:cmd_up",
+    "up": "newsdesk.supervisor:cmd_up",
     "publish": "services.ingest.publish_cli:cmd_publish",
     "parse": "services.ingest.parse_cli:cmd_parse",
-    "tag": "shared.offline_cli:cmd_tag",
-    "eval": "shared.offline_cli:cmd_eval",
+    "tag": "newsdesk.offline_cli:cmd_tag",
+    "eval": "newsdesk.offline_cli:cmd_eval",
     "keys": "services.ingest.keys_cli:cmd_keys",
-    "status": "shared.ops_cli:cmd_status",
-    "dlq": "shared.ops_cli:cmd_dlq",
-    "replay": "shared.ops_cli:cmd_replay",
-    "top": "shared.ops_cli:cmd_top",
+    "status": "newsdesk.ops_cli:cmd_status",
+    "dlq": "newsdesk.ops_cli:cmd_dlq",
+    "replay": "newsdesk.ops_cli:cmd_replay",
+    "top": "newsdesk.ops_cli:cmd_top",
 }
 
 

@@ -1,5 +1,5 @@
-"""Runs one service under uvicorn. Services are named by import string so that `shared/`
-never imports `services/` at import time."""
+"""Runs one service under uvicorn. Services are named by import string so that starting one
+service (or `newsdesk --help`) never imports the others' code."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def _run_workers(settings: Settings) -> int:
     """HTTP parsing is CPU: several ingest processes share the port (the idempotency ledger
     and rate limits live in Redis, so they agree)."""
     uvicorn.run(
-        "shared.runner:ingest_from_env",
+        "newsdesk.runner:ingest_from_env",
         factory=True,
         host=settings.host,
         port=settings.ingest_port,

@@ -11,13 +11,10 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 
-from services.ranking import windows as win
-from services.ranking.bots import BotFilter
-from services.ranking.counter import SPECS, ViewCounter, load_script, text
-from services.ranking.decay import Decay
-from services.ranking.readers import RepeatFilter
-from services.ranking.results import CountResult, RankedItem
-from services.ranking.scoring import (
+from services.ranking.domain import windows as win
+from services.ranking.domain.bots import BotFilter
+from services.ranking.domain.decay import Decay
+from services.ranking.domain.list_documents import (
     SITE,
     TRENDING_TYPES,
     article_document,
@@ -28,7 +25,10 @@ from services.ranking.scoring import (
     stored_article,
     topic_labels,
 )
-from services.ranking.view_entries import FreshRead, View
+from services.ranking.domain.repeat_filter import RepeatFilter
+from services.ranking.domain.results import CountResult, RankedItem
+from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.store.view_counter import SPECS, ViewCounter, load_script, text
 from shared.keys import Keys
 from shared.logging import get_logger
 from shared.models import EnrichedArticle

@@ -20,9 +20,9 @@ from types import FrameType
 
 import httpx
 
+from newsdesk.redis_server import RedisProcess, answers, start_redis
+from newsdesk.runner import SERVICES
 from shared.logging import configure_logging
-from shared.redis_server import RedisProcess, answers, start_redis
-from shared.runner import SERVICES
 from shared.settings import DEFAULT_REDIS_URL, Settings
 
 READY_TIMEOUT_S = 60.0
@@ -56,7 +56,7 @@ def _die_with_parent() -> None:
 
 
 def _spawn(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "shared.cli", service]
+    cmd = [sys.executable, "-m", "newsdesk.cli", service]
     return subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)  # noqa: S603
 
 
@@ -143,7 +143,7 @@ class Supervisor:
 
 
 def _newsdesk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "shared.cli", *args]
+    cmd = [sys.executable, "-m", "newsdesk.cli", *args]
     return subprocess.run(cmd, check=False, text=True, capture_output=True, env=env)  # noqa: S603
 
 

@@ -26,7 +26,13 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from services.ranking.view_entries import FreshRead, View, decode_other, entry_fields, quick_view
+from services.ranking.domain.view_entries import (
+    FreshRead,
+    View,
+    decode_other,
+    entry_fields,
+    quick_view,
+)
 from shared.consumer import ConsumerConfig
 from shared.deadletter import dead_letter
 from shared.logging import get_logger

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import structlog
 from prometheus_client import Counter
 
-from services.ranking.results import CountResult
-from services.ranking.store import RankingStore
-from services.ranking.view_entries import FreshRead, View
+from services.ranking.domain.results import CountResult
+from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.store.ranking_store import RankingStore
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.models import EnrichedArticle

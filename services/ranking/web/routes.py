@@ -9,10 +9,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from services.ranking.dashboard import render_dashboard
-from services.ranking.hot_lists import HotLists
-from services.ranking.results import RankedItem
-from services.ranking.store import RankingStore
+from services.ranking.domain.results import RankedItem
+from services.ranking.store.ranking_store import RankingStore
+from services.ranking.web.dashboard import render_dashboard
+from services.ranking.web.hot_lists import HotLists
 
 Window = Literal["1h", "24h", "7d", "today", "yesterday", "week", "all"]
 Limit = Annotated[int, Query(ge=1, le=100)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.ranking.decay import Decay
+from services.ranking.domain.decay import Decay
 from shared.models import EnrichedArticle
 
 SITE = "site"
