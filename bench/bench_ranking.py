@@ -6,9 +6,9 @@ reads the same events from one stream (one consumer group each): ingest's payloa
 (a) raw redis-py XREADGROUP + ViewEvent (pydantic) parse + one XACK per batch, the baseline
     DESIGN.md measured; (b) the same with replies left unparsed and orjson only, the fastest
     a Python consumer reads; (c) FastStream 0.7's batch subscriber (max_records=1000);
-(d) the ranking service's own views loop (`ViewsConsumer` + `RankingStore`, every counter on:
-    sections, entities, topics via the lists, unique readers, bot filter, repeat filter,
-    exactly-once), timed until every entry is acked and every pending count folded.
+(d) the ranking service's own views consumer (`StreamRunner` + `ViewsHandler` + `RankingStore`,
+    every counter on: sections, entities, topics via the lists, unique readers, bot filter,
+    repeat filter, exactly-once), timed until every entry is acked and every pending count folded.
 Each loop reads 1,000,000 events a round (~5-10 s), since the service folds every 1-30 s
 and its last fold of a run is timed too: a 3 s run weighs that fold and the first one
 heavily (same code, same hour, 10k articles: 0.64x and 0.62x the raw loop at 300,000
@@ -39,10 +39,13 @@ import uvloop
 from faststream.redis import RedisBroker, StreamSub
 
 from newsdesk.runner import tune_gc
-from services.ranking.consumers.handlers import RankingHandlers
-from services.ranking.consumers.views_loop import ViewsConfig, ViewsConsumer
+from services.ranking.app import VIEWS_INFLIGHT, VIEWS_READAHEAD
+from services.ranking.consumers.folding import FoldLoop
+from services.ranking.consumers.views import ViewsHandler
 from services.ranking.store.ranking_store import RankingParams, RankingStore
 from services.ranking.web.hot_lists import HotLists
+from shared.consumer.config import ConsumerConfig
+from shared.consumer.runner import StreamRunner
 from shared.keys import Keys
 from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics
@@ -191,17 +194,31 @@ async def faststream_loop(stream: str, total: int) -> float:
     return rate
 
 
-def service_consumer(
-    r: aioredis.Redis, store: RankingStore, stream: str, params: RankingParams, batch_size: int
-) -> ViewsConsumer:
-    """The views loop exactly as services/ranking/app.py builds it."""
-    metrics = ServiceMetrics("bench")
-    handlers = RankingHandlers(store, metrics, views_stream=stream, group="svc")
-    config = ViewsConfig(
-        stream=stream, group="svc", consumer="bench", service="bench", batch_size=batch_size,
-        block_ms=100, fold_interval_s=params.fold_interval_s,
-    )  # fmt: skip
-    return ViewsConsumer(config, r, metrics, count=handlers.on_views, fold=handlers.on_fold)
+class ServiceViews:
+    """The views runner and fold loop exactly as services/ranking/app.py builds them."""
+
+    def __init__(
+        self, r: aioredis.Redis, store: RankingStore, stream: str, batch_size: int
+    ) -> None:
+        metrics = ServiceMetrics("bench")
+        config = ConsumerConfig(
+            stream=stream, group="svc", consumer="bench", service="bench",
+            batch_size=batch_size, block_ms=100, readahead=VIEWS_READAHEAD,
+            inflight=VIEWS_INFLIGHT,
+        )  # fmt: skip
+        handler = ViewsHandler(
+            store, metrics, stream=stream, group="svc", max_bytes=config.max_entry_bytes
+        )
+        self.runner = StreamRunner(config, r, metrics, handler)
+        self.folds = FoldLoop(store, interval_s=store.params.fold_interval_s)
+
+    async def start(self) -> None:
+        await self.runner.start()
+        await self.folds.start()
+
+    async def stop(self) -> None:
+        await self.runner.stop()
+        await self.folds.stop()
 
 
 async def service_loop(
@@ -216,7 +233,7 @@ async def service_loop(
     folds what is pending. Returns (rate until all were acked and counted, rate until the
     lists hold them too): a running service folds at its own pace, so the first is its
     steady rate and the second adds one last fold of everything still pending."""
-    consumer = service_consumer(r, store, stream, store.params, batch_size)
+    consumer = ServiceViews(r, store, stream, batch_size)
     start_read = await entries_read(r, stream)
     start = time.perf_counter()
     await consumer.start()

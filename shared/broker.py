@@ -1,4 +1,5 @@
-"""Connections: the FastStream `RedisBroker` and the plain redis-py client, built from settings.
+"""Connections and stream descriptions: the plain redis-py clients and the FastStream `RedisBroker`
+that describes a service's streams, built from settings.
 
 Both share the URL, credentials and TLS choice so a `rediss://` URL or an ACL user applies to
 every connection a service makes.
@@ -11,7 +12,8 @@ from typing import Any
 
 import redis
 import redis.asyncio as aioredis
-from faststream.redis import RedisBroker
+from faststream.redis import RedisBroker, StreamSub
+from pydantic import BaseModel
 
 from shared.settings import Settings
 
@@ -67,3 +69,30 @@ def make_sync_redis(settings: Settings, *, timeout_s: float = 5.0) -> redis.Redi
         **_credentials(settings),
     )
     return client
+
+
+def document_consumer(
+    broker: RedisBroker,
+    *,
+    stream: str,
+    group: str,
+    model: type[BaseModel],
+    title: str,
+    description: str,
+) -> None:
+    """Declares a consumer group in the broker's AsyncAPI document.
+
+    The broker is never started: `shared.consumer.runner.StreamRunner` consumes (FastStream
+    0.7's subscribers neither reclaim, nor read ahead, nor survive a lost group, see
+    DESIGN). The declaration only gives the document the channel and its payload schema.
+    """
+
+    async def documented(message: BaseModel) -> None:  # never called
+        raise NotImplementedError
+
+    documented.__annotations__["message"] = model
+    broker.subscriber(
+        stream=StreamSub(stream, group=group, consumer="documentation", batch=True),
+        title=title,
+        description=description,
+    )(documented)

@@ -1,6 +1,6 @@
 """Health, metrics and AsyncAPI routes, the same on every service.
 
-Readiness is stricter than a Redis PING: a service whose subscribers stopped is alive but
+Readiness is stricter than a Redis PING: a service whose consumers stopped is alive but
 useless, so it must leave the load balancer (and `depends_on: service_healthy`) waiting.
 """
 
@@ -26,13 +26,9 @@ async def readiness_reasons(rt: Runtime) -> list[str]:
     except Exception as exc:
         reasons.append(f"redis unreachable: {type(exc).__name__}: {exc}")
     if not rt.started:
-        reasons.append("broker not started")
-    elif rt.consumes:
-        if not rt.broker.running:
-            reasons.append("broker not running")
-        stopped = [str(s) for s in rt.broker.subscribers if not s.running]
-        if stopped:
-            reasons.append(f"subscribers stopped: {', '.join(stopped)}")
+        reasons.append("not started")
+    else:
+        reasons += [problem for r in rt.runners if (problem := r.health())]
         reasons += [problem for check in rt.checks if (problem := check())]
     return reasons
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
 
+from shared.consumer.runner import StreamRunner
 from shared.metrics import ServiceMetrics
 from shared.settings import Settings
 
@@ -22,23 +24,32 @@ Check = Callable[[], str | None]
 
 @dataclass
 class Runtime:
-    """What a running service holds; routes and health checks read it, tests inspect it."""
+    """What a running service holds; routes and health checks read it, tests inspect it.
+
+    `broker` is the FastStream description of the service's streams (what it consumes and
+    publishes, with their message schemas) that the AsyncAPI document is generated from; the
+    `runners` consume, one consumer group each.
+    """
 
     name: str
     settings: Settings
     broker: RedisBroker
     redis: aioredis.Redis
     metrics: ServiceMetrics
-    groups: Sequence[tuple[str, str]] = ()
+    runners: Sequence[StreamRunner[Any]] = ()
     on_start: Sequence[Hook] = ()
-    # Run first on shutdown, while Redis is still open: loops outside the broker finish and
-    # ack their work here.
+    # Run on shutdown after the runners stopped, while Redis is still open.
     on_stop: Sequence[Hook] = ()
-    # Loops outside the broker (ranking's views loop) say here why they are not ready.
+    # Other background work says here why the service is not ready.
     checks: Sequence[Check] = ()
     started: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
     def consumes(self) -> bool:
-        return bool(self.broker.subscribers)
+        return bool(self.runners)
+
+    @property
+    def groups(self) -> list[tuple[str, str]]:
+        """(stream, group) of every runner: what the service trims and reports lag for."""
+        return [(r.config.stream, r.config.group) for r in self.runners]

@@ -1,7 +1,7 @@
-"""The frame every service runs in: a FastAPI app that owns a FastStream broker.
+"""The frame every service runs in: a FastAPI app, its consumer runners and upkeep.
 
-FastAPI serves the HTTP routes and OpenAPI docs; the broker's subscribers consume the
-streams and its AsyncAPI document is served beside them. The broker starts in the
+FastAPI serves the HTTP routes and OpenAPI docs, and the AsyncAPI document FastStream
+generates from the service's stream declarations beside them. The runners start in the
 background with retries, so a service comes up (and reports 503 on readiness) while Redis is
 away, then starts consuming by itself when Redis answers.
 """
@@ -31,12 +31,13 @@ async def _start_once(rt: Runtime) -> bool:
         await rt.redis.ping()
         for hook in rt.on_start:
             await hook()
-        await rt.broker.start()
+        for runner in rt.runners:
+            await runner.start()
     except Exception as exc:
-        log.warning("broker.start_failed", error=f"{type(exc).__name__}: {exc}")
+        log.warning("service.start_failed", error=f"{type(exc).__name__}: {exc}")
         return False
     rt.started = True
-    log.info("service.started", subscribers=len(rt.broker.subscribers))
+    log.info("service.started", consumers=len(rt.runners))
     return True
 
 
@@ -45,24 +46,6 @@ async def _keep_starting(rt: Runtime) -> None:
     while not await _start_once(rt):
         await asyncio.sleep(delay)
         delay = min(delay * 2, 10.0)
-
-
-async def _watch_subscribers(rt: Runtime, interval_s: float = 2.0) -> None:
-    """Restarts a subscriber that stopped itself (FastStream stops on NOGROUP after Redis
-    lost its data); `start()` recreates the group."""
-    while True:
-        await asyncio.sleep(interval_s)
-        if not rt.started:
-            continue
-        for sub in rt.broker.subscribers:
-            if sub.running:
-                continue
-            try:
-                await rt.redis.ping()
-                await sub.start()
-                log.warning("subscriber.restarted", subscriber=str(sub))
-            except Exception as exc:
-                log.warning("subscriber.restart_failed", error=str(exc))
 
 
 async def _trim_streams(rt: Runtime) -> None:
@@ -102,21 +85,20 @@ def build_service_app(
         # and keep trying in the background.
         if not await _start_once(rt):
             rt.tasks.append(asyncio.create_task(_keep_starting(rt)))
-        if rt.consumes:
-            rt.tasks.append(asyncio.create_task(_watch_subscribers(rt)))
         if rt.groups:
             rt.tasks.append(asyncio.create_task(_poll_group_metrics(rt)))
             rt.tasks.append(asyncio.create_task(_trim_streams(rt)))
         try:
             yield
         finally:
+            # Graceful: stop reading, let in-flight batches finish and ack, then the rest.
+            for runner in rt.runners:
+                await runner.stop()
             for hook in rt.on_stop:
                 await hook()
             for task in rt.tasks:
                 task.cancel()
             await asyncio.gather(*rt.tasks, return_exceptions=True)
-            # Graceful: stop reading, let in-flight handlers finish and ack.
-            await rt.broker.stop()
             rt.started = False
             await rt.redis.aclose()
             log.info("service.stopped")

@@ -7,8 +7,9 @@ from fastapi import FastAPI
 from services.enricher.handlers import Enricher
 from services.enricher.store import EnricherStore
 from services.enricher.story_index import RedisStoryIndex
-from shared.broker import make_broker, make_redis
-from shared.consumer import ConsumerConfig, StreamConsumer
+from shared.broker import document_consumer, make_broker, make_redis
+from shared.consumer.config import ConsumerConfig
+from shared.consumer.runner import StreamRunner
 from shared.keys import GROUP_ENRICHER
 from shared.metrics import ServiceMetrics
 from shared.models import EnrichedArticle, RawArticle
@@ -23,22 +24,23 @@ def build_app(settings: Settings) -> FastAPI:
     redis = make_redis(settings)
     metrics = ServiceMetrics("enricher")
     store = EnricherStore(redis, keys, group=GROUP_ENRICHER)
-    enricher = Enricher(store, RedisStoryIndex.from_settings(settings))
-    consumer = StreamConsumer(
-        config=ConsumerConfig.from_settings(
-            settings,
-            stream=keys.raw,
-            group=GROUP_ENRICHER,
-            service="enricher",
-            batch_size=settings.batch_size,
-        ),
-        model=RawArticle,
-        redis=redis,
-        metrics=metrics,
-        handle_one=enricher.on_raw_article,
+    config = ConsumerConfig.from_settings(
+        settings,
+        stream=keys.raw,
+        group=GROUP_ENRICHER,
+        service="enricher",
+        batch_size=settings.batch_size,
     )
-    consumer.register(
-        broker, title="articles.raw", description="Raw articles to tag, consumer group enricher."
+    enricher = Enricher(
+        store, RedisStoryIndex.from_settings(settings), max_bytes=config.max_entry_bytes
+    )
+    document_consumer(
+        broker,
+        stream=keys.raw,
+        group=GROUP_ENRICHER,
+        model=RawArticle,
+        title="articles.raw",
+        description="Raw articles to tag, consumer group enricher.",
     )
     broker.publisher(
         stream=keys.enriched,
@@ -52,7 +54,7 @@ def build_app(settings: Settings) -> FastAPI:
         broker=broker,
         redis=redis,
         metrics=metrics,
-        groups=[(keys.raw, GROUP_ENRICHER)],
+        runners=[StreamRunner(config, redis, metrics, enricher)],
     )
     return build_service_app(
         rt,

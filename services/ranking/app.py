@@ -1,87 +1,98 @@
-"""Wires ranking: articles.enriched on FastStream, views on a raw redis-py loop, the lists."""
+"""Wires ranking: consumer groups on articles.enriched and views, the fold, the lists."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
 
-from services.ranking.consumers.handlers import RankingHandlers
-from services.ranking.consumers.views_loop import ViewsConfig, ViewsConsumer
+from fastapi import FastAPI
+from faststream.redis import RedisBroker
+
+from services.ranking.consumers.articles import ArticlesHandler
+from services.ranking.consumers.folding import FoldLoop
+from services.ranking.consumers.views import ViewsHandler
 from services.ranking.store.ranking_store import RankingParams, RankingStore
 from services.ranking.store.retention import Retention
 from services.ranking.web.hot_lists import HotLists
 from services.ranking.web.routes import build_dashboard_router, build_router
-from shared.broker import make_broker, make_redis
-from shared.consumer import ConsumerConfig, StreamConsumer
+from shared.broker import document_consumer, make_broker, make_redis
+from shared.consumer.config import ConsumerConfig
+from shared.consumer.runner import StreamRunner
 from shared.keys import GROUP_RANKING
 from shared.metrics import ServiceMetrics
-from shared.models import EnrichedArticle
+from shared.models import EnrichedArticle, ViewEvent
 from shared.runtime import Runtime
 from shared.service import build_service_app
 from shared.settings import Settings
 
+# Views: two reads ahead and two batches counted at once keep Redis busy while Python
+# decodes (docs/RANKING.md); articles need neither.
+VIEWS_READAHEAD = 2
+VIEWS_INFLIGHT = 2
 
-def _views_config(settings: Settings, params: RankingParams) -> ViewsConfig:
-    return ViewsConfig.from_settings(
-        settings,
-        stream=settings.keys.views,
-        group=GROUP_RANKING,
-        service="ranking",
-        batch_size=settings.views_batch_size,
-        fold_interval_s=params.fold_interval_s,
-        stop_timeout_s=settings.shutdown_timeout_s,
+
+def _runners(
+    settings: Settings, store: RankingStore, metrics: ServiceMetrics, lists: HotLists
+) -> list[StreamRunner[Any]]:
+    keys = settings.keys
+    articles = ConsumerConfig.from_settings(
+        settings, stream=keys.enriched, group=GROUP_RANKING, service="ranking",
+        batch_size=settings.batch_size,
+    )  # fmt: skip
+    views = ConsumerConfig.from_settings(
+        settings, stream=keys.views, group=GROUP_RANKING, service="ranking",
+        batch_size=settings.views_batch_size, readahead=VIEWS_READAHEAD, inflight=VIEWS_INFLIGHT,
+    )  # fmt: skip
+    on_article = ArticlesHandler(
+        store, max_bytes=articles.max_entry_bytes, on_kill=lists.drop_article
     )
+    on_views = ViewsHandler(
+        store, metrics, stream=keys.views, group=GROUP_RANKING, max_bytes=views.max_entry_bytes
+    )
+    return [
+        StreamRunner(articles, store.redis, metrics, on_article),
+        StreamRunner(views, store.redis, metrics, on_views),
+    ]
+
+
+def _document(settings: Settings, broker: RedisBroker) -> None:
+    keys = settings.keys
+    for stream, model, title, description in (
+        (keys.enriched, EnrichedArticle, "articles.enriched", "Tagged articles to rank."),
+        (keys.views, ViewEvent, "views", "Reader page views, counted into every list."),
+    ):
+        document_consumer(
+            broker,
+            stream=stream, group=GROUP_RANKING, model=model, title=title,
+            description=description,
+        )  # fmt: skip
 
 
 def build_app(settings: Settings) -> FastAPI:
-    keys = settings.keys
     broker = make_broker(settings)
     redis = make_redis(settings)
     metrics = ServiceMetrics("ranking")
     params = RankingParams.from_settings(settings)
-    store = RankingStore(redis, keys, params)
+    store = RankingStore(redis, settings.keys, params)
     lists = HotLists(store, refresh_s=settings.list_refresh_s)
-    handlers = RankingHandlers(
-        store, metrics, views_stream=keys.views, group=GROUP_RANKING, on_kill=lists.drop_article
-    )
-    StreamConsumer(
-        config=ConsumerConfig.from_settings(
-            settings,
-            stream=keys.enriched,
-            group=GROUP_RANKING,
-            service="ranking",
-            batch_size=settings.batch_size,
-        ),
-        model=EnrichedArticle,
-        redis=redis,
-        metrics=metrics,
-        handle_one=handlers.on_enriched_article,
-    ).register(broker, title="articles.enriched", description="Tagged articles to rank.")
-    # Not a FastStream subscriber, so the AsyncAPI document does not list the views stream.
-    views = ViewsConsumer(
-        _views_config(settings, params),
-        redis,
-        metrics,
-        count=handlers.on_views,
-        fold=handlers.on_fold,
-    )
+    folds = FoldLoop(store, interval_s=params.fold_interval_s)
     retention = Retention(store)
+    _document(settings, broker)
     rt = Runtime(
         name="ranking",
         settings=settings,
         broker=broker,
         redis=redis,
         metrics=metrics,
-        groups=[(keys.enriched, GROUP_RANKING), (keys.views, GROUP_RANKING)],
-        on_start=[views.start, lists.start, retention.start],
-        on_stop=[views.stop, lists.stop, retention.stop, store.stop_refreshes],  # Redis open
-        checks=[views.health],
+        runners=_runners(settings, store, metrics, lists),
+        on_start=[folds.start, lists.start, retention.start],
+        # After the runners stopped: the last fold takes in what they counted last.
+        on_stop=[folds.stop, lists.stop, retention.stop, store.stop_refreshes],
+        checks=[folds.health],
     )
-    app = build_service_app(
+    return build_service_app(
         rt,
         title="newsdesk ranking",
         description="Popularity counters and the lists they feed: popular per section, the "
         "site-wide access ranking, trending people, organisations, places and topics.",
         routers=[build_router(store, lists), build_dashboard_router(lists)],
     )
-    app.state.views_consumer = views
-    return app

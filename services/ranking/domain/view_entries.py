@@ -34,14 +34,6 @@ class View(NamedTuple):
                    event.user_agent)  # fmt: skip
 
 
-class FreshRead(NamedTuple):
-    """A batch is one XREADGROUP '>' of `consumer`, whose group claims entries idle for
-    `min_idle_ms`: what lets counting ack it whole (a reclaimed batch is not fresh)."""
-
-    consumer: str
-    min_idle_ms: int
-
-
 def _document(fields: Mapping[bytes, bytes], max_bytes: int) -> Any:
     """The entry as parsed JSON, read like `shared.payloads.entry_json` reads it."""
     try:
@@ -100,14 +92,3 @@ def decode_other(entry_id: bytes | str, fields: Mapping[bytes, bytes], max_bytes
         return View.of(entry_id, ViewEvent.model_validate(doc))
     except ValidationError as exc:
         raise _poison(exc) from exc
-
-
-def entry_fields(raw: Sequence[bytes] | Mapping[bytes, bytes] | None) -> Mapping[bytes, bytes]:
-    """Fields as a raw XREADGROUP reply carries them (a flat list) or redis-py parsed them."""
-    if raw is None:
-        return {}
-    if isinstance(raw, Mapping):
-        return raw
-    if len(raw) == 2:
-        return {raw[0]: raw[1]}
-    return dict(zip(raw[::2], raw[1::2], strict=True))

@@ -27,8 +27,9 @@ from services.ranking.domain.list_documents import (
 )
 from services.ranking.domain.repeat_filter import RepeatFilter
 from services.ranking.domain.results import CountResult, RankedItem
-from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.domain.view_entries import View
 from services.ranking.store.view_counter import SPECS, ViewCounter, load_script, text
+from shared.consumer.handler import FreshRead
 from shared.keys import Keys
 from shared.logging import get_logger
 from shared.models import EnrichedArticle

@@ -23,8 +23,9 @@ from services.ranking.domain.bots import BotFilter
 from services.ranking.domain.decay import Decay
 from services.ranking.domain.repeat_filter import RepeatFilter, reader_token, word_offset
 from services.ranking.domain.results import CountResult
-from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.domain.view_entries import View
 from services.ranking.store.packed import PackedScript
+from shared.consumer.handler import FreshRead
 
 SPECS = ";".join(
     f"{w.name},{w.level.value},{w.span},{w.bucket_s},{w.grace_s}" for w in win.ROLLING.values()

@@ -10,8 +10,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from services.ranking.domain.results import CountResult
-from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.domain.view_entries import View
 from services.ranking.store.ranking_store import RankingParams, RankingStore
+from shared.consumer.handler import FreshRead
 from shared.keys import Keys
 from shared.models import Article, EnrichedArticle, Entity, Tags, Topic, ViewEvent
 

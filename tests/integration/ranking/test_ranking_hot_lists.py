@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 
 import services.ranking.web.hot_lists as hot_lists
-from services.ranking.consumers.handlers import RankingHandlers
+from services.ranking.consumers.articles import ArticlesHandler
 from services.ranking.domain.results import RankedItem
 from services.ranking.store.ranking_store import RankingStore
 from services.ranking.web.hot_lists import HotLists
-from shared.metrics import ServiceMetrics
 from tests.integration.ranking.conftest import Feed, article, view
 
 
@@ -116,13 +115,11 @@ async def test_the_service_drops_an_article_it_sees_killed_from_held_lists(
     store: RankingStore, three: None
 ) -> None:
     lists = HotLists(store)
-    handlers = RankingHandlers(
-        store, ServiceMetrics("t"), views_stream="v", group="g", on_kill=lists.drop_article
-    )
+    handler = ArticlesHandler(store, max_bytes=1 << 20, on_kill=lists.drop_article)
     assert [i.id for i in await lists.top(scope="site", window="24h", limit=5)] == [
         "a1",
         "a2",
         "a3",
     ]
-    await handlers.on_enriched_article(article("a1", version=2, status="canceled"), "1-0")
+    await handler.on_enriched_article(article("a1", version=2, status="canceled"))
     assert [i.id for i in await lists.top(scope="site", window="24h", limit=5)] == ["a2", "a3"]

@@ -136,8 +136,10 @@ async def test_readiness_fails_while_the_views_loop_is_not_consuming(settings: S
     app = build_app(settings)
     async with running(app) as http:
         ready = await http.get("/health/ready")
-        await app.state.views_consumer.stop()
+        views = app.state.runtime.runners[1]
+        await views.stop()
         stopped = await http.get("/health/ready")
     assert ready.status_code == 200, ready.text
     assert stopped.status_code == 503
-    assert "views consumer not running (stopped)" in stopped.json()["reasons"]
+    expected = f"consumer of {settings.keys.views} not running (stopped)"
+    assert expected in stopped.json()["reasons"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from services.ranking.domain.view_entries import FreshRead
 from services.ranking.store.ranking_store import RankingStore
+from shared.consumer.handler import FreshRead
 from tests.integration.ranking.conftest import GROUP, NOW, Feed, article, view
 
 

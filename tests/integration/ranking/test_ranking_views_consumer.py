@@ -1,20 +1,25 @@
-"""The views loop on a real Redis: poison to the dead-letter stream, what a dead consumer left
-pending taken over and counted once, a lost group recreated, a stop that finishes its work."""
+"""The views consumer group on a real Redis: poison to the dead-letter stream, what a dead
+consumer left pending taken over and counted once, a lost group recreated, a stop that
+finishes its work."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from services.ranking.consumers.handlers import RankingHandlers
-from services.ranking.consumers.views_loop import ViewsConfig, ViewsConsumer
-from services.ranking.domain.view_entries import FreshRead, View
+from services.ranking.consumers.folding import FoldLoop
+from services.ranking.consumers.views import ViewsHandler
+from services.ranking.domain.view_entries import View
 from services.ranking.store.ranking_store import RankingStore
+from shared.consumer.config import ConsumerConfig
+from shared.consumer.handler import Batch, Failures
+from shared.consumer.runner import StreamRunner
 from shared.deadletter import DeadLetter, list_dead_letters
 from shared.keys import Keys
 from shared.metrics import ServiceMetrics
@@ -22,25 +27,50 @@ from tests.integration.ranking.conftest import GROUP, article
 from tests.waiting import eventually
 
 
+def views_config(keys: Keys, **overrides: object) -> ConsumerConfig:
+    knobs: dict[str, object] = {
+        "batch_size": 50, "block_ms": 100, "min_idle_ms": 300, "max_deliveries": 3,
+        "readahead": 2, "inflight": 2,
+    }  # fmt: skip
+    knobs.update(overrides)
+    return ConsumerConfig(
+        stream=keys.views, group=GROUP, consumer="c1", service="ranking",
+        **knobs,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+@dataclass
+class Views:
+    """The views runner and the fold loop, started and stopped as the service does."""
+
+    runner: StreamRunner[View]
+    folds: FoldLoop
+
+    async def start(self) -> None:
+        await self.runner.start()
+        await self.folds.start()
+
+    async def stop(self) -> None:
+        await self.runner.stop()
+        await self.folds.stop()
+
+
+def views_of(store: RankingStore, keys: Keys, handler: ViewsHandler, **overrides: object) -> Views:
+    runner = StreamRunner(
+        views_config(keys, **overrides), store.redis, ServiceMetrics("t"), handler
+    )
+    return Views(runner, FoldLoop(store, interval_s=0.1))
+
+
+def handler_of(store: RankingStore, keys: Keys) -> ViewsHandler:
+    return ViewsHandler(
+        store, ServiceMetrics("t"), stream=keys.views, group=GROUP, max_bytes=1 << 20
+    )
+
+
 @pytest.fixture
-async def consumer(
-    redis_client: aioredis.Redis, store: RankingStore, keys: Keys
-) -> AsyncIterator[ViewsConsumer]:
-    handlers = RankingHandlers(store, ServiceMetrics("t"), views_stream=keys.views, group=GROUP)
-    config = ViewsConfig(
-        stream=keys.views,
-        group=GROUP,
-        consumer="c1",
-        service="ranking",
-        batch_size=50,
-        block_ms=100,
-        min_idle_ms=300,
-        max_deliveries=3,
-        fold_interval_s=0.1,
-    )
-    views = ViewsConsumer(
-        config, redis_client, handlers.metrics, count=handlers.on_views, fold=handlers.on_fold
-    )
+async def consumer(store: RankingStore, keys: Keys) -> AsyncIterator[Views]:
+    views = views_of(store, keys, handler_of(store, keys))
     yield views
     await views.stop()
 
@@ -63,12 +93,12 @@ async def total(store: RankingStore, article_id: str) -> int:
 
 
 async def test_poison_is_dead_lettered_with_its_reason_and_the_rest_counted(
-    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: ViewsConsumer
+    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: Views
 ) -> None:
     await store.upsert_article(article("a1"))
-    assert consumer.health() == "views consumer not running (not started)"
+    assert consumer.runner.health() == f"consumer of {keys.views} not running (not started)"
     await consumer.start()
-    assert consumer.health() is None
+    assert consumer.runner.health() is None
     await add(redis_client, keys, view("a1", 1), b"{oops", b'{"reader_id": "r"}', view("a1", 2))
 
     letters = await eventually(lambda: _letters_when(redis_client, keys, 2), timeout_s=10)
@@ -81,38 +111,40 @@ async def test_poison_is_dead_lettered_with_its_reason_and_the_rest_counted(
 
 
 async def test_what_a_dead_consumer_left_pending_is_taken_over_and_counted_once(
-    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: ViewsConsumer
+    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: Views
 ) -> None:
     await store.upsert_article(article("a1"))
-    await consumer.ensure_group()
+    await consumer.runner.ensure_group()
     await add(redis_client, keys, *(view("a1", n) for n in range(5)))
     taken = await redis_client.xreadgroup(GROUP, "dead", {keys.views: ">"}, count=10)
     assert len(taken[0][1]) == 5  # read by a consumer that then died: all pending
     await consumer.start()
     await eventually(lambda: _pending_is(redis_client, keys, 0), timeout_s=10)
-    await consumer.reclaim()  # nothing left to take: a second pass changes nothing
+    await consumer.runner.reclaimer.reclaim(
+        consumer.runner
+    )  # nothing left to take: a second pass changes nothing
     assert await total(store, "a1") == 5
 
 
 async def test_an_entry_delivered_too_often_is_dead_lettered_not_counted(
-    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: ViewsConsumer
+    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: Views
 ) -> None:
     await store.upsert_article(article("a1"))
-    await consumer.ensure_group()
+    await consumer.runner.ensure_group()
     (entry_id,) = await add(redis_client, keys, view("a1", 1))
     await redis_client.xreadgroup(GROUP, "dead", {keys.views: ">"})
     for _ in range(2):  # three deliveries in all (max_deliveries), each ended by a crash
         await redis_client.xclaim(keys.views, GROUP, "dead", 0, [entry_id])
     await consumer.start()
     (letter,) = await eventually(lambda: _letters_when(redis_client, keys, 1), timeout_s=10)
-    assert letter.error == "not counted after 3 deliveries"
+    assert letter.error == "not handled after 3 deliveries"
     assert letter.source_id == entry_id.decode()
     assert await pending(redis_client, keys) == 0
     assert await total(store, "a1") == 0
 
 
 async def test_a_lost_group_is_recreated_and_consuming_resumes(
-    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: ViewsConsumer
+    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: Views
 ) -> None:
     await store.upsert_article(article("a1"))
     await consumer.start()
@@ -125,20 +157,20 @@ async def test_a_lost_group_is_recreated_and_consuming_resumes(
     await eventually(group_back, timeout_s=10)
     await add(redis_client, keys, view("a1", 1), view("a1", 2))
     await eventually(lambda: _total_is(store, "a1", 2), timeout_s=10)
-    assert consumer.health() is None
+    assert consumer.runner.health() is None
 
 
 async def test_stop_acks_and_folds_everything_it_read(
-    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: ViewsConsumer
+    redis_client: aioredis.Redis, store: RankingStore, keys: Keys, consumer: Views
 ) -> None:
     for n in range(5):
         await store.upsert_article(article(f"a{n}"))
-    await consumer.ensure_group()
+    await consumer.runner.ensure_group()
     await add(redis_client, keys, *(view(f"a{n % 5}", n) for n in range(2000)))
     await consumer.start()
     await eventually(lambda: _read_some(redis_client, keys), timeout_s=10, interval_s=0.005)
     await consumer.stop()
-    assert consumer.health() == "views consumer not running (stopped)"
+    assert consumer.runner.health() == f"consumer of {keys.views} not running (stopped)"
 
     (group,) = await redis_client.xinfo_groups(keys.views)
     read = int(group["entries-read"])
@@ -167,6 +199,21 @@ async def _read_some(redis: aioredis.Redis, keys: Keys) -> bool:
     return bool(groups and int(groups[0]["entries-read"] or 0) > 0)
 
 
+class HeldViews(ViewsHandler):
+    """Holds the first batch until `gate` opens, so the runner reads ahead behind it."""
+
+    def __init__(self, store: RankingStore, keys: Keys) -> None:
+        super().__init__(store, ServiceMetrics("t"), stream=keys.views, group=GROUP,
+                         max_bytes=1 << 20)  # fmt: skip
+        self.gate, self.first_call = asyncio.Event(), asyncio.Event()
+
+    async def handle(self, items: Sequence[View], batch: Batch) -> Failures:
+        if not self.first_call.is_set():
+            self.first_call.set()
+            await self.gate.wait()  # holds the only slot: the loop reads ahead and waits
+        return await super().handle(items, batch)
+
+
 @pytest.mark.parametrize("readahead", [1, 2])
 async def test_stop_counts_the_batches_read_ahead_too(
     redis_client: aioredis.Redis, store: RankingStore, keys: Keys, readahead: int
@@ -174,30 +221,17 @@ async def test_stop_counts_the_batches_read_ahead_too(
     """The next batches are read while one is counted; a stop then must count them, not
     strand them in this consumer's pending list until another one claims them."""
     await store.upsert_article(article("a1"))
-    handlers = RankingHandlers(store, ServiceMetrics("t"), views_stream=keys.views, group=GROUP)
-    gate, first_call = asyncio.Event(), asyncio.Event()
-
-    async def count(views: Sequence[View], fresh: FreshRead | None) -> object:
-        if not first_call.is_set():
-            first_call.set()
-            await gate.wait()  # holds the only slot: the loop reads ahead and waits for it
-        return await handlers.on_views(views, fresh)
-
-    config = ViewsConfig(
-        stream=keys.views, group=GROUP, consumer="c1", service="ranking", batch_size=50,
-        block_ms=100, inflight=1, readahead=readahead, fold_interval_s=0.1,
-    )  # fmt: skip
-    consumer = ViewsConsumer(config, redis_client, handlers.metrics, count=count,
-                             fold=handlers.on_fold)  # fmt: skip
-    await consumer.ensure_group()
+    handler = HeldViews(store, keys)
+    consumer = views_of(store, keys, handler, inflight=1, readahead=readahead)
+    await consumer.runner.ensure_group()
     await add(redis_client, keys, *(view("a1", n) for n in range(300)))
     await consumer.start()
-    await first_call.wait()
+    await handler.first_call.wait()
     read = 50 * (2 + readahead)  # counted, waiting for the slot, and the reads ahead
     await eventually(lambda: _read_at_least(redis_client, keys, read), timeout_s=10)
     stopping = asyncio.create_task(consumer.stop())
     await asyncio.sleep(0.05)  # stop is under way before the held batch is let go
-    gate.set()
+    handler.gate.set()
     await stopping
 
     (group,) = await redis_client.xinfo_groups(keys.views)

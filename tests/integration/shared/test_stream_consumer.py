@@ -1,17 +1,19 @@
-"""The consumer-group frame against a real Redis and a real FastStream broker: acks,
-dead letters, poison entries and reclaiming what a dead consumer left pending."""
+"""The consumer-group runner against a real Redis: acks, dead letters, poison entries,
+retries, and reclaiming what a dead consumer left pending."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import orjson
 import pytest
 import redis.asyncio as aioredis
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
-from shared.broker import make_broker
-from shared.consumer import ConsumerConfig, StreamConsumer
+from shared.consumer.config import ConsumerConfig
+from shared.consumer.entries import Delivery, ModelEntries
+from shared.consumer.handler import Batch, Failures
+from shared.consumer.runner import StreamRunner
 from shared.deadletter import list_dead_letters, retry_dead_letters
 from shared.errors import PermanentError
 from shared.metrics import ServiceMetrics
@@ -23,24 +25,49 @@ class Note(BaseModel):
     n: int
     mode: str = "ok"
 
+    @field_validator("n")
+    @classmethod
+    def _fits(cls, value: int) -> int:
+        """Like a time zone shift past year 9999: not a ValueError, so not a ValidationError."""
+        if value > 10**9:
+            raise OverflowError("date value out of range")
+        return value
 
-class Recorder:
+
+class Recorder(ModelEntries[Note]):
+    """Handles notes one by one; the mode says how a note fails."""
+
+    runner_acks = True
+
     def __init__(self) -> None:
+        super().__init__(Note, max_bytes=1 << 20)
         self.seen: list[int] = []
         self.attempts: dict[int, int] = {}
+        self.batches: list[tuple[int, bool]] = []  # (size, fresh) of each handle call
 
-    async def handle(self, note: Note, entry_id: str) -> None:
-        self.attempts[note.n] = self.attempts.get(note.n, 0) + 1
-        if note.mode == "permanent":
-            raise PermanentError("this note can never be handled")
-        if note.mode == "flaky" and self.attempts[note.n] < 2:
-            raise RuntimeError("try again")
-        if note.mode == "always":
-            raise RuntimeError("still broken")
-        self.seen.append(note.n)
+    async def handle(self, items: Sequence[Delivery[Note]], batch: Batch) -> Failures:
+        self.batches.append((len(items), batch.fresh is not None))
+        failures: dict[bytes, BaseException] = {}
+        for item in items:
+            note = item.message
+            self.attempts[note.n] = self.attempts.get(note.n, 0) + 1
+            if note.mode == "permanent":
+                failures[item.entry_id] = PermanentError("this note can never be handled")
+            elif note.mode == "flaky" and self.attempts[note.n] < 2:
+                failures[item.entry_id] = RuntimeError("try again")
+            elif note.mode == "always":
+                failures[item.entry_id] = RuntimeError("still broken")
+            elif note.mode == "raise":
+                raise RuntimeError("the whole batch fails")
+            else:
+                self.seen.append(note.n)
+        return failures
 
 
-def config(settings: Settings, stream: str, consumer: str = "c1") -> ConsumerConfig:
+NoteRunner = StreamRunner[Delivery[Note]]
+
+
+def config(stream: str, consumer: str = "c1") -> ConsumerConfig:
     return ConsumerConfig(
         stream=stream,
         group="g",
@@ -58,21 +85,18 @@ def stream(settings: Settings) -> str:
     return f"{{{settings.key_prefix}}}:notes"
 
 
-async def run_consumer(
-    settings: Settings, redis: aioredis.Redis, stream: str, recorder: Recorder
-) -> StreamConsumer[Note]:
-    broker = make_broker(settings)
-    consumer = StreamConsumer(
-        config=config(settings, stream),
-        model=Note,
-        redis=redis,
-        metrics=ServiceMetrics("test"),
-        handle_one=recorder.handle,
-    )
-    consumer.register(broker, title="notes", description="test")
-    await broker.start()
-    consumer.broker = broker  # type: ignore[attr-defined]
-    return consumer
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+async def runner(
+    redis_client: aioredis.Redis, stream: str, recorder: Recorder
+) -> AsyncIterator[NoteRunner]:
+    running = StreamRunner(config(stream), redis_client, ServiceMetrics("test"), recorder)
+    yield running
+    await running.stop()
 
 
 async def pending(redis: aioredis.Redis, stream: str) -> int:
@@ -80,36 +104,36 @@ async def pending(redis: aioredis.Redis, stream: str) -> int:
 
 
 async def test_good_entries_are_handled_and_acked(
-    settings: Settings, redis_client: aioredis.Redis, stream: str
+    redis_client: aioredis.Redis,
+    stream: str,
+    recorder: Recorder,
+    runner: StreamRunner[Delivery[Note]],
 ) -> None:
-    recorder = Recorder()
-    consumer = await run_consumer(settings, redis_client, stream, recorder)
-    try:
-        for n in range(5):
-            await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": n})})
-        await eventually(lambda: _async(len(recorder.seen) == 5))
-        await eventually(lambda: _async_pending_is(redis_client, stream, 0))
-    finally:
-        await consumer.broker.stop()  # type: ignore[attr-defined]
+    await runner.start()
+    for n in range(5):
+        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": n})})
+    await eventually(lambda: _async(len(recorder.seen) == 5))
+    await eventually(lambda: _async_pending_is(redis_client, stream, 0))
+    await runner.stop()
     assert recorder.seen == [0, 1, 2, 3, 4]
 
 
 async def test_poison_and_permanent_failures_are_dead_lettered_without_blocking(
-    settings: Settings, redis_client: aioredis.Redis, stream: str
+    redis_client: aioredis.Redis,
+    stream: str,
+    recorder: Recorder,
+    runner: StreamRunner[Delivery[Note]],
 ) -> None:
-    recorder = Recorder()
-    consumer = await run_consumer(settings, redis_client, stream, recorder)
-    try:
-        await redis_client.xadd(stream, {"__data__": b"\xff\xfe not json"})
-        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": "x"})})
-        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 1, "mode": "permanent"})})
-        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 2})})
-        await eventually(lambda: _async(recorder.seen == [2]))
-        letters = await eventually(lambda: _letters(redis_client, stream, 3))
-    finally:
-        await consumer.broker.stop()  # type: ignore[attr-defined]
+    await runner.start()
+    await redis_client.xadd(stream, {"__data__": b"\xff\xfe not json"})
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": "x"})})
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 1, "mode": "permanent"})})
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 2})})
+    await eventually(lambda: _async(recorder.seen == [2]))
+    letters = await eventually(lambda: _letters(redis_client, stream, 3))
+    await runner.stop()
     errors = [d.error for d in letters]
-    assert "not JSON" in errors[0]
+    assert errors[0].startswith("entry is not JSON")
     assert "invalid n" in errors[1]
     assert "can never be handled" in errors[2]
     assert all(d.service == "test" and d.source_stream == stream for d in letters)
@@ -118,18 +142,18 @@ async def test_poison_and_permanent_failures_are_dead_lettered_without_blocking(
 
 
 async def test_transient_failure_is_retried_then_dead_lettered_after_max_deliveries(
-    settings: Settings, redis_client: aioredis.Redis, stream: str
+    redis_client: aioredis.Redis,
+    stream: str,
+    recorder: Recorder,
+    runner: StreamRunner[Delivery[Note]],
 ) -> None:
-    recorder = Recorder()
-    consumer = await run_consumer(settings, redis_client, stream, recorder)
-    try:
-        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 7, "mode": "flaky"})})
-        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 8, "mode": "always"})})
-        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 9})})
-        await eventually(lambda: _async(sorted(recorder.seen) == [7, 9]), timeout_s=15)
-        (letter,) = await eventually(lambda: _letters(redis_client, stream, 1), timeout_s=15)
-    finally:
-        await consumer.broker.stop()  # type: ignore[attr-defined]
+    await runner.start()
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 7, "mode": "flaky"})})
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 8, "mode": "always"})})
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 9})})
+    await eventually(lambda: _async(sorted(recorder.seen) == [7, 9]), timeout_s=15)
+    (letter,) = await eventually(lambda: _letters(redis_client, stream, 1), timeout_s=15)
+    await runner.stop()
     assert recorder.attempts[7] == 2
     assert recorder.attempts[8] == 3
     assert letter.attempts == 3
@@ -138,7 +162,10 @@ async def test_transient_failure_is_retried_then_dead_lettered_after_max_deliver
 
 
 async def test_entries_left_pending_by_a_dead_consumer_are_reclaimed(
-    settings: Settings, redis_client: aioredis.Redis, stream: str
+    redis_client: aioredis.Redis,
+    stream: str,
+    recorder: Recorder,
+    runner: StreamRunner[Delivery[Note]],
 ) -> None:
     await redis_client.xgroup_create(stream, "g", id="0", mkstream=True)
     for n in range(3):
@@ -146,32 +173,29 @@ async def test_entries_left_pending_by_a_dead_consumer_are_reclaimed(
     # A consumer reads them and dies without acking.
     await redis_client.xreadgroup("g", "dead", {stream: ">"}, count=10)
     assert await pending(redis_client, stream) == 3
-    recorder = Recorder()
-    consumer = await run_consumer(settings, redis_client, stream, recorder)
-    try:
-        await eventually(lambda: _async(sorted(recorder.seen) == [0, 1, 2]), timeout_s=15)
-        await eventually(lambda: _async_pending_is(redis_client, stream, 0))
-    finally:
-        await consumer.broker.stop()  # type: ignore[attr-defined]
+    await runner.start()
+    await eventually(lambda: _async(sorted(recorder.seen) == [0, 1, 2]), timeout_s=15)
+    await eventually(lambda: _async_pending_is(redis_client, stream, 0))
+    await runner.stop()
 
 
 async def test_dead_letter_retry_republishes_the_original_bytes(
-    settings: Settings, redis_client: aioredis.Redis, stream: str
+    redis_client: aioredis.Redis,
+    stream: str,
+    recorder: Recorder,
+    runner: StreamRunner[Delivery[Note]],
 ) -> None:
-    recorder = Recorder()
-    consumer = await run_consumer(settings, redis_client, stream, recorder)
-    try:
-        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 3, "mode": "permanent"})})
-        (letter,) = await eventually(lambda: _letters(redis_client, stream, 1))
-        dry = await retry_dead_letters(redis_client, stream, None, dry_run=True)
-        assert dry == [letter.id]
-        assert len(await list_dead_letters(redis_client, stream)) == 1
-        await retry_dead_letters(redis_client, stream, [letter.id], dry_run=False)
-        # It fails again (permanent), so it comes back to the dead-letter stream once more.
-        await eventually(lambda: _async(recorder.attempts.get(3) == 2))
-        (again,) = await eventually(lambda: _letters(redis_client, stream, 1))
-    finally:
-        await consumer.broker.stop()  # type: ignore[attr-defined]
+    await runner.start()
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 3, "mode": "permanent"})})
+    (letter,) = await eventually(lambda: _letters(redis_client, stream, 1))
+    dry = await retry_dead_letters(redis_client, stream, None, dry_run=True)
+    assert dry == [letter.id]
+    assert len(await list_dead_letters(redis_client, stream)) == 1
+    await retry_dead_letters(redis_client, stream, [letter.id], dry_run=False)
+    # It fails again (permanent), so it comes back to the dead-letter stream once more.
+    await eventually(lambda: _async(recorder.attempts.get(3) == 2))
+    (again,) = await eventually(lambda: _letters(redis_client, stream, 1))
+    await runner.stop()
     assert again.fields == letter.fields
     assert again.id != letter.id
 
@@ -187,3 +211,63 @@ async def _async_pending_is(redis: aioredis.Redis, stream: str, count: int) -> b
 async def _letters(redis: aioredis.Redis, stream: str, count: int) -> Sequence[object] | None:
     letters = await list_dead_letters(redis, stream)
     return letters if len(letters) == count else None
+
+
+async def test_an_entry_that_cannot_be_decoded_is_dead_lettered_alone_at_once(
+    redis_client: aioredis.Redis,
+    stream: str,
+    recorder: Recorder,
+    runner: StreamRunner[Delivery[Note]],
+) -> None:
+    """A validator that raises something other than ValueError (OverflowError) escapes
+    pydantic unwrapped: still poison, still alone, still at once, with the real error."""
+    await runner.start()
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 1})})
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 10**12})})
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 2})})
+    (letter,) = await eventually(lambda: _letters(redis_client, stream, 1), timeout_s=5)
+    await eventually(lambda: _async(sorted(recorder.seen) == [1, 2]))
+    await runner.stop()
+    assert letter.attempts == 1
+    assert letter.error == "OverflowError: date value out of range"
+    assert await pending(redis_client, stream) == 0
+
+
+async def test_a_failing_batch_is_retried_entry_by_entry_once_reclaimed(
+    redis_client: aioredis.Redis,
+    stream: str,
+    recorder: Recorder,
+    runner: StreamRunner[Delivery[Note]],
+) -> None:
+    """One entry that makes its whole batch raise cannot hold its neighbours: reclaimed,
+    the batch is retried one entry at a time and only that entry fails to the end."""
+    await redis_client.xgroup_create(stream, "g", id="0", mkstream=True)
+    for n in range(3):
+        mode = "raise" if n == 1 else "ok"
+        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": n, "mode": mode})})
+    await runner.start()
+    (letter,) = await eventually(lambda: _letters(redis_client, stream, 1), timeout_s=15)
+    await runner.stop()
+    assert sorted(set(recorder.seen)) == [0, 2]
+    assert "the whole batch fails" in letter.error
+    assert (1, False) in recorder.batches  # retried alone, as a reclaimed batch
+    assert await pending(redis_client, stream) == 0
+
+
+async def test_stop_handles_what_was_read_and_reports_it_in_health(
+    redis_client: aioredis.Redis,
+    stream: str,
+    recorder: Recorder,
+    runner: StreamRunner[Delivery[Note]],
+) -> None:
+    assert runner.health() == f"consumer of {stream} not running (not started)"
+    await runner.start()
+    assert runner.health() is None
+    for n in range(30):
+        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": n})})
+    await eventually(lambda: _async(len(recorder.seen) > 0))
+    await runner.stop()
+    (group,) = await redis_client.xinfo_groups(stream)
+    assert group["pending"] == 0
+    assert len(recorder.seen) == int(group["entries-read"])
+    assert runner.health() == f"consumer of {stream} not running (stopped)"

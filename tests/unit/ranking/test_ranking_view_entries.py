@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.ranking.domain.view_entries import View, decode_view, entry_fields, quick_view
+from services.ranking.domain.view_entries import View, decode_view, quick_view
+from shared.consumer.entries import entry_fields
 from shared.models import SCHEMA_VERSION, ViewEvent
 from shared.payloads import PoisonEntryError
 
