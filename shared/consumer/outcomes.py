@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast
@@ -40,6 +41,7 @@ class Outcomes(Generic[T]):
     async def handle(self, items: Sequence[T], batch: Batch) -> None:
         started = time.perf_counter()
         stream = self.config.stream
+        keeping = asyncio.create_task(self._keep_claimed(items))
         try:
             failures = await self.handler.handle(items, batch)
         except Exception as exc:
@@ -51,13 +53,31 @@ class Outcomes(Generic[T]):
             failures = {self.handler.entry_id(item): exc for item in items}
         else:
             self.handle_error = None
-        done = [i for i in map(self.handler.entry_id, items) if i not in failures]
-        if done and self.handler.runner_acks:
-            await self.redis.xack(stream, self.config.group, *done)
+        finally:
+            keeping.cancel()
+        if self.handler.runner_acks:
+            done = [i for i in map(self.handler.entry_id, items) if i not in failures]
+            if done:
+                await self.redis.xack(stream, self.config.group, *done)
         if failures:
             await self._settle(failures, batch.deliveries)
-        self.metrics.handled.labels(stream).inc(len(done))
+        self.metrics.handled.labels(stream).inc(len(items) - len(failures))
         self.metrics.latency.labels(stream).observe(time.perf_counter() - started)
+
+    async def _keep_claimed(self, items: Sequence[T]) -> None:
+        """While a batch takes longer than a third of min_idle_ms, its entries are claimed
+        again (XCLAIM JUSTID: idle time reset, delivery count kept), so no consumer, this
+        one's own reclaimer included, takes over work that is still under way."""
+        cfg = self.config
+        pause = cfg.min_idle_ms / 3000
+        await asyncio.sleep(pause)
+        ids: list[Any] = [self.handler.entry_id(item) for item in items]
+        while True:
+            try:
+                await self.redis.xclaim(cfg.stream, cfg.group, cfg.consumer, 0, ids, justid=True)
+            except Exception as exc:  # the batch's own outcome will say what went wrong
+                log.warning("entries.keep_claimed_failed", stream=cfg.stream, error=describe(exc))
+            await asyncio.sleep(pause)
 
     async def _settle(self, failures: Failures, deliveries: int) -> None:
         """Permanent failures and entries out of deliveries are dead-lettered with their

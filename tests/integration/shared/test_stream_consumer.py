@@ -3,6 +3,7 @@ retries, and reclaiming what a dead consumer left pending."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import orjson
@@ -57,6 +58,9 @@ class Recorder(ModelEntries[Note]):
                 failures[item.entry_id] = RuntimeError("try again")
             elif note.mode == "always":
                 failures[item.entry_id] = RuntimeError("still broken")
+            elif note.mode == "slow" and self.attempts[note.n] == 1:
+                await asyncio.sleep(1.2)  # four times min_idle_ms
+                self.seen.append(note.n)
             elif note.mode == "raise":
                 raise RuntimeError("the whole batch fails")
             else:
@@ -271,3 +275,19 @@ async def test_stop_handles_what_was_read_and_reports_it_in_health(
     assert group["pending"] == 0
     assert len(recorder.seen) == int(group["entries-read"])
     assert runner.health() == f"consumer of {stream} not running (stopped)"
+
+
+async def test_a_batch_that_takes_long_is_not_taken_over_while_it_runs(
+    redis_client: aioredis.Redis, stream: str, recorder: Recorder, runner: NoteRunner
+) -> None:
+    """Work still under way is claimed again and again (idle time reset), so neither this
+    consumer's reclaimer nor another consumer handles it a second time."""
+    await runner.start()
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 1, "mode": "slow"})})
+    await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 2})})
+    await eventually(lambda: _async(sorted(recorder.seen) == [1, 2]), timeout_s=5)
+    await asyncio.sleep(0.5)  # a takeover would have handled it again by now
+    await runner.stop()
+    assert recorder.attempts[1] == 1
+    assert all(fresh for _, fresh in recorder.batches)  # nothing was reclaimed
+    assert await pending(redis_client, stream) == 0
