@@ -1,4 +1,8 @@
-"""The fault suite writes what it tried and what survived to docs/RELIABILITY.md."""
+"""The fault suite writes what it tried and what survived to build/reliability/RELIABILITY.md.
+
+A run never rewrites the tracked docs/RELIABILITY.md: that page is this report copied from
+a run someone chose to publish (its header says which).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import pytest
 
 from tests.fault.harness import System
 
-REPORT = Path(__file__).resolve().parents[2] / "docs" / "RELIABILITY.md"
+REPORT = Path(__file__).resolve().parents[2] / "build" / "reliability" / "RELIABILITY.md"
 
 
 @dataclass
@@ -56,8 +60,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     lines = [
         "# Reliability: what the fault suite tried",
         "",
-        "Written by `tests/fault/` on every run (`./dev test`); the guarantees are in",
-        "DESIGN.md and the README. Last run: " + datetime.now(UTC).isoformat(timespec="seconds"),
+        "Written by `tests/fault/` to build/reliability/RELIABILITY.md on every run (`./dev",
+        "test`) and copied here from the run below; the guarantees are in DESIGN.md and the",
+        "README. Run: " + datetime.now(UTC).isoformat(timespec="seconds"),
         "",
         "| fault | times tried | accepted | lost | duplicated | note |",
         "|---|---:|---:|---:|---:|---|",
@@ -66,5 +71,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         f"| {r.fault} | {r.tried} | {r.accepted} | {r.lost} | {r.duplicated} | {r.note} |"
         for r in ROWS
     ]
-    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
