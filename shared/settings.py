@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # Lists asked for are held in memory and recomputed this often (their freshness, and
     # what a kill handled by another ranking replica takes to reach this one's lists).
     list_refresh_s: float = Field(default=1.0, gt=0, le=60)
+    # Views of an article ranking does not know yet are held this long (from its first view)
+    # and counted when it arrives; at most this many articles are held at once.
+    views_hold_s: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+    views_hold_max_articles: int = Field(default=100_000, ge=0)
     # Articles published longer ago than this and not read in the last 7 days are dropped
     # from ranking (lists, counts, display data): 0 keeps every article forever.
     ranking_retain_days: int = Field(default=0, ge=0, le=36_500)

@@ -20,6 +20,7 @@ from shared.consumer.runner import StreamRunner
 from shared.keys import GROUP_RANKING
 from shared.metrics import ServiceMetrics
 from shared.models import EnrichedArticle, ViewEvent
+from shared.periodic import Periodic
 from shared.runtime import Runtime
 from shared.service import build_service_app
 from shared.settings import Settings
@@ -28,10 +29,11 @@ from shared.settings import Settings
 # decodes (docs/RANKING.md); articles need neither.
 VIEWS_READAHEAD = 2
 VIEWS_INFLIGHT = 2
+HELD_POLL_S = 5.0
 
 
 def _runners(
-    settings: Settings, store: RankingStore, metrics: ServiceMetrics, lists: HotLists
+    settings: Settings, store: RankingStore, on_views: ViewsHandler, lists: HotLists
 ) -> list[StreamRunner[Any]]:
     keys = settings.keys
     articles = ConsumerConfig.from_settings(
@@ -45,12 +47,9 @@ def _runners(
     on_article = ArticlesHandler(
         store, max_bytes=articles.max_entry_bytes, on_kill=lists.drop_article
     )
-    on_views = ViewsHandler(
-        store, metrics, stream=keys.views, group=GROUP_RANKING, max_bytes=views.max_entry_bytes
-    )
     return [
-        StreamRunner(articles, store.redis, metrics, on_article),
-        StreamRunner(views, store.redis, metrics, on_views),
+        StreamRunner(articles, store.redis, on_views.metrics, on_article),
+        StreamRunner(views, store.redis, on_views.metrics, on_views),
     ]
 
 
@@ -76,6 +75,11 @@ def build_app(settings: Settings) -> FastAPI:
     lists = HotLists(store, refresh_s=settings.list_refresh_s)
     folds = FoldLoop(store, interval_s=params.fold_interval_s)
     retention = Retention(store)
+    on_views = ViewsHandler(
+        store, metrics, stream=settings.keys.views, group=GROUP_RANKING,
+        max_bytes=settings.max_body_bytes,
+    )  # fmt: skip
+    held_gauge = Periodic("held-views", on_views.poll_held, HELD_POLL_S, at_once=True)
     _document(settings, broker)
     rt = Runtime(
         name="ranking",
@@ -83,10 +87,10 @@ def build_app(settings: Settings) -> FastAPI:
         broker=broker,
         redis=redis,
         metrics=metrics,
-        runners=_runners(settings, store, metrics, lists),
-        on_start=[folds.start, lists.start, retention.start],
+        runners=_runners(settings, store, on_views, lists),
+        on_start=[folds.start, lists.start, retention.start, held_gauge.start],
         # After the runners stopped: the last fold takes in what they counted last.
-        on_stop=[folds.stop, lists.stop, retention.stop, store.stop_refreshes],
+        on_stop=[folds.stop, lists.stop, retention.stop, held_gauge.stop, store.stop_refreshes],
         checks=[folds.health],
     )
     return build_service_app(

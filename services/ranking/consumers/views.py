@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from services.ranking.domain.results import CountResult
 from services.ranking.domain.view_entries import View, decode_other, quick_view
@@ -34,6 +34,7 @@ class ViewsHandler:
         max_bytes: int,
     ) -> None:
         self.store = store
+        self.metrics = metrics
         self.stream = stream
         self.group = group
         self.max_bytes = max_bytes
@@ -43,6 +44,15 @@ class ViewsHandler:
             ["outcome"],
             registry=metrics.registry,
         )
+        self.held = Gauge(
+            "newsdesk_views_held_articles",
+            "Articles ranking does not know yet whose views it holds (NEWSDESK_VIEWS_HOLD_*)",
+            registry=metrics.registry,
+        )
+
+    async def poll_held(self) -> None:
+        """The held-articles gauge; the service polls it with its other upkeep."""
+        self.held.set(await self.store.held_articles())
 
     def decode(self, entry: RawEntry) -> View:
         """The common entry straight from the raw reply; any other shape validated in full."""
@@ -70,6 +80,7 @@ class ViewsHandler:
             ("duplicate", result.duplicates),
             ("rejected_bot", result.rejected_bots),
             ("rejected_repeat", result.rejected_repeat),
+            ("held", result.held),
             ("unknown_article", result.unknown),
         ):
             if count:
@@ -82,6 +93,7 @@ class ViewsHandler:
             bots=result.rejected_bots,
             repeats=result.rejected_repeat,
             unknown=result.unknown,
+            held=result.held,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
         return result

@@ -21,12 +21,14 @@ class RankedItem(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class CountResult:
-    """Outcome of one batch; the five counts add up to the batch size.
+    """Outcome of one batch; the six counts add up to the batch size.
 
     `counted` views entered the popularity lists. `rejected_repeat` views were a reader the
     repeat filter had already counted: they add to the article's all-time `views` and unique
     readers but not to the lists. `duplicates` were acked before (redelivery, a reclaim race)
-    and changed nothing. `unknown` were views of an article ranking never saw, or killed.
+    and changed nothing. `held` are views of an article ranking does not know yet: they
+    reach the lists, in their own minute, when it arrives. `unknown` were views of a killed
+    article, or of one that could not be held (too many held at once): they count nowhere.
     """
 
     counted: int = 0
@@ -34,8 +36,9 @@ class CountResult:
     rejected_bots: int = 0
     rejected_repeat: int = 0
     unknown: int = 0
+    held: int = 0
 
     @property
     def total(self) -> int:
         rejected = self.rejected_bots + self.rejected_repeat
-        return self.counted + self.duplicates + rejected + self.unknown
+        return self.counted + self.duplicates + rejected + self.unknown + self.held

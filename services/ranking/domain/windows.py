@@ -130,9 +130,16 @@ class DayClock:
         return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
 
 
+# 1970-01-01, day 0, was a Thursday: three days after a Monday.
+WEEK_EPOCH_SHIFT = 3
+# A week bucket lists views until that week is over in every zone: its seven days, one day
+# of zone slack and one of grace.
+WEEK_KEEP_DAYS = 9
+
+
 def week_of(day: int) -> int:
-    """The Monday (its day number) of a day's week: 1970-01-01, day 0, was a Thursday."""
-    return day - (day + 3) % 7
+    """The Monday (its day number) of a day's week."""
+    return day - (day + WEEK_EPOCH_SHIFT) % 7
 
 
 def calendar_bucket(window: str, today: int) -> tuple[str, int]:

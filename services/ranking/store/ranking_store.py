@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +28,8 @@ from services.ranking.domain.list_documents import (
 from services.ranking.domain.repeat_filter import RepeatFilter
 from services.ranking.domain.results import CountResult, RankedItem
 from services.ranking.domain.view_entries import View
-from services.ranking.store.view_counter import SPECS, ViewCounter, load_script, text
+from services.ranking.store.scripts import HeldViews, RankingScripts, text
+from services.ranking.store.view_counter import ViewCounter
 from shared.consumer.handler import FreshRead
 from shared.keys import Keys
 from shared.logging import get_logger
@@ -61,6 +62,7 @@ class RankingParams:
     trending_pool: int = 1000  # ~8 µs of Lua an article per refresh
     fold_interval_s: float = 1.0
     retain_days: int = 0  # 0: articles are kept forever
+    held: HeldViews = field(default_factory=HeldViews)
 
     def __post_init__(self) -> None:
         if not 0 < self.cache_ttl_s <= self.cache_stale_s:
@@ -74,6 +76,7 @@ class RankingParams:
             reader_repeat_interval_s=settings.reader_repeat_interval_s,
             fold_interval_s=settings.views_fold_interval_s,
             retain_days=settings.ranking_retain_days,
+            held=HeldViews(settings.views_hold_s, settings.views_hold_max_articles),
         )
 
 
@@ -98,13 +101,11 @@ class RankingStore:
             self.params.reader_repeat_interval_s, self.params.repeat_filter_bits_log2
         )
         self.bots = bots or BotFilter()
+        self.scripts = RankingScripts(redis, self.prefix)
         self.counter = ViewCounter(
-            redis, self.prefix, clock=self.clock, decay=self.decay, repeat=self.repeat,
-            bots=self.bots,
+            self.scripts, clock=self.clock, decay=self.decay, repeat=self.repeat,
+            bots=self.bots, held=self.params.held,
         )  # fmt: skip
-        self._articles = load_script(redis, "articles.lua")
-        self._queries = load_script(redis, "queries.lua")
-        self._retire = load_script(redis, "retire.lua")
         # Background refreshes of stale cache entries, one per entry at most (single flight
         # per process); held here too, as the event loop keeps only weak references to tasks.
         self._refreshing: dict[tuple[str, ...], asyncio.Task[None]] = {}
@@ -122,12 +123,11 @@ class RankingStore:
         labels = [] if kill else [x for kv in topic_labels(enriched).items() for x in kv]
         published = article.published_at or article.firstcreated or enriched.received_at
         when = now or datetime.now(UTC)
-        args: list[Any] = ["kill" if kill else "upsert", self.prefix, enriched.id]
-        args += [article.version, int(published.timestamp()), ",".join(win.WINDOWS)]
+        args: list[Any] = [article.version, int(published.timestamp())]
         args += [orjson.dumps(article_document(enriched)), self._retire_at(published, when, kill)]
         for part in (scopes, labels, self._kill_keys(when) if kill else []):
             args += [len(part), *part]
-        return text(await self._articles(keys=[], args=args))
+        return await self.scripts.article("kill" if kill else "upsert", enriched.id, args)
 
     def _retire_at(self, published: datetime, when: datetime, kill: bool) -> int:
         """When `retire` may drop the article (0: never): retain_days after it was published,
@@ -141,10 +141,9 @@ class RankingStore:
         """Drops every article past its retention that nobody read in the last 7 days, in
         scripts of `limit` articles; returns (retired, kept because still read)."""
         retired = kept = 0
-        args: list[Any] = [self.prefix, *self.clock.now(now).script_args()]
-        args += [SPECS, ",".join(win.WINDOWS), limit]
+        clock = self.clock.now(now)
         while True:
-            gone, stay = (int(x) for x in await self._retire(keys=[], args=args))
+            gone, stay = await self.scripts.retire(clock, limit)
             retired, kept = retired + gone, kept + stay
             if gone + stay < limit:
                 return retired, kept
@@ -175,17 +174,19 @@ class RankingStore:
     async def rebase(self, now: datetime) -> bool:
         return await self.counter.rebase(now)
 
+    async def held_articles(self) -> int:
+        """Articles whose views wait for them (their holds may have ended since)."""
+        return int(await self.redis.zcard(self.keys.ranking("held")))
+
     # lists ---------------------------------------------------------------------------
     def _query_args(
-        self, mode: str, window: str, scope: str, now: datetime, *, refresh: bool = False
+        self, mode: str, window: str, scope: str, clock: win.Now, *, refresh: bool = False
     ) -> list[Any]:
         """queries.lua's common ARGV; `refresh` recomputes and rewrites a cached entry."""
-        clock = self.clock.now(now)
-        args: list[Any] = [mode, self.prefix, *clock.script_args()]
         source = self._source(window, clock.day)
         p = self.params
         cache = "refresh" if refresh else "read"
-        return [*args, SPECS, window, source, scope, p.cache_ttl_s, p.cache_stale_s, cache]
+        return [mode, window, source, scope, p.cache_ttl_s, p.cache_stale_s, cache]
 
     @staticmethod
     def _source(window: str, today: int) -> str:
@@ -207,27 +208,28 @@ class RankingStore:
         with the cache state queries.lua reports ('fresh', 'stale', 'computed', 'live').
         """
         mode, window, scope, now = query
-        head = self._query_args(mode, window, scope, now)
-        raw: list[Any] = await self._queries(keys=[], args=[*head, *tail])
+        clock = self.clock.now(now)
+        head = self._query_args(mode, window, scope, clock)
+        raw = await self.scripts.query(clock, [*head, *tail])
         if text(raw[0]) == "stale":
-            again = self._query_args(mode, window, scope, now, refresh=True)
-            self._refresh_later(entry, [*again, *tail])
+            again = self._query_args(mode, window, scope, clock, refresh=True)
+            self._refresh_later(entry, clock, [*again, *tail])
         return raw
 
-    def _refresh_later(self, entry: tuple[str, ...], args: list[Any]) -> None:
+    def _refresh_later(self, entry: tuple[str, ...], clock: win.Now, args: list[Any]) -> None:
         """Starts one background refresh of a cache entry unless one is under way already:
         readers of a stale entry keep getting it at once, and Redis runs one recompute."""
         if entry in self._refreshing:
             return
-        task = asyncio.create_task(self._refresh(entry, args))
+        task = asyncio.create_task(self._refresh(entry, clock, args))
         self._refreshing[entry] = task
         task.add_done_callback(lambda _: self._refreshing.pop(entry, None))
 
-    async def _refresh(self, entry: tuple[str, ...], args: list[Any]) -> None:
+    async def _refresh(self, entry: tuple[str, ...], clock: win.Now, args: list[Any]) -> None:
         """A failed refresh leaves the stale entry in place (a later read tries again, or,
         past `cache_stale_s`, computes inline): logged, never raised into a request."""
         try:
-            await self._queries(keys=[], args=args)
+            await self.scripts.query(clock, args)
         except Exception:
             log.exception("ranking.cache_refresh_failed", entry=":".join(entry))
 
@@ -318,8 +320,9 @@ class RankingStore:
         await self.counter.fold(now, articles=[article_id])
         section = str(meta.get("section") or "")
         scope = section_scope(section) if section.strip() else SITE
-        rank_args = self._query_args("rank", "24h", scope, now)
-        rank, _ = await self._queries(keys=[], args=[*rank_args, article_id])
+        clock = self.clock.now(now)
+        rank_args = self._query_args("rank", "24h", scope, clock)
+        rank, _ = await self.scripts.query(clock, [*rank_args, article_id])
         windows = await self._window_views(article_id, now)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(k("rep"), article_id)

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from importlib import resources
 from typing import Any
-
-import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript
 
 from services.ranking.domain import windows as win
 from services.ranking.domain.bots import BotFilter
@@ -24,32 +20,12 @@ from services.ranking.domain.decay import Decay
 from services.ranking.domain.repeat_filter import RepeatFilter, reader_token, word_offset
 from services.ranking.domain.results import CountResult
 from services.ranking.domain.view_entries import View
-from services.ranking.store.packed import PackedScript
+from services.ranking.store.scripts import HeldViews, RankingScripts, text
 from shared.consumer.handler import FreshRead
 
-SPECS = ";".join(
-    f"{w.name},{w.level.value},{w.span},{w.bucket_s},{w.grace_s}" for w in win.ROLLING.values()
-)
-SHARDS = 256  # pend and ledger shards; given to the Lua prelude as SHARDS
 FOLD_BUDGET_ROWS = 400  # ~25 µs a row: a fold script holds Redis ~10 ms at most
 # (article, minute) -> entry ids, reader tokens, and their Bloom word offsets (filter on)
 Groups = dict[tuple[str, int], tuple[list[bytes | str], list[bytes], list[bytes]]]
-
-
-def script_body(name: str) -> str:
-    """Each script is the shared prelude plus its own body."""
-    here = resources.files("services.ranking.store") / "lua"
-    prelude = f"local SHARDS = {SHARDS}\n" + here.joinpath("prelude.lua").read_text()
-    return prelude + "\n" + here.joinpath(name).read_text()
-
-
-def load_script(redis: aioredis.Redis, name: str) -> AsyncScript:
-    """Loaded once, EVALSHA after."""
-    return redis.register_script(script_body(name))
-
-
-def text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class ViewCounter:
@@ -57,23 +33,20 @@ class ViewCounter:
 
     def __init__(
         self,
-        redis: aioredis.Redis,
-        prefix: str,
+        scripts: RankingScripts,
         *,
         clock: win.DayClock,
         decay: Decay,
         repeat: RepeatFilter,
         bots: BotFilter,
+        held: HeldViews,
     ) -> None:
-        self.redis = redis
-        self.prefix = prefix
+        self.scripts = scripts
         self.clock = clock
         self.decay = decay
         self.repeat = repeat
         self.bots = bots
-        self._count = PackedScript(redis, script_body("counting.lua"))  # thousands of args
-        self._fold = load_script(redis, "fold.lua")
-        self._rebase = load_script(redis, "rebase.lua")
+        self.held = held
 
     async def count(
         self,
@@ -91,8 +64,8 @@ class ViewCounter:
             return CountResult()
         now_ts = now.timestamp()
         bots, groups = self._group(views, now_ts)
-        args: list[Any] = [group, self.prefix, now_ts, self.repeat.interval_s]
-        args += fresh or ("", 0)
+        args: list[Any] = [group, now_ts, self.repeat.interval_s, *(fresh or ("", 0))]
+        args += [self.held.hold_s, self.held.max_articles]
         ids = bots[:]
         for group_ids, _, _ in groups.values():
             ids += group_ids
@@ -100,8 +73,7 @@ class ViewCounter:
         day_of = self.clock.day_of_minute
         for (article_id, minute), (_, tokens, offsets) in groups.items():
             args += [article_id, minute, day_of(minute), len(tokens), *tokens, *offsets]
-        raw = await self._count([stream], args)
-        return CountResult(*(int(x) for x in raw))
+        return CountResult(*await self.scripts.count(stream, args))
 
     def _group(self, views: Sequence[View], now_ts: float) -> tuple[list[bytes | str], Groups]:
         """Bots apart; the rest grouped per (article, minute) so Lua adds each count once.
@@ -130,26 +102,19 @@ class ViewCounter:
     ) -> int:
         """Folds every pending shard (or only those of `articles`); returns rows folded."""
         clock = self.clock.now(now)
-        head: list[Any] = [self.prefix, *clock.script_args()]
-        head += [self.decay.rate, SPECS, budget]
-        items: list[Any] = list(articles) if articles else list(range(SHARDS))
-        mode = "articles" if articles else "shards"
-        folded, t0 = 0, None
-        while items:
-            done, following, t0 = await self._fold(keys=[], args=[*head, mode, *items])
-            folded += int(done)
-            items = items[int(following) - 10 :] if int(following) else []
-        if t0 is not None and self.decay.needs_rebase(float(text(t0)), clock.ts):
+        folded, _calls, t0 = await self.scripts.fold(
+            clock, self.decay.rate, budget, articles=articles
+        )
+        if t0 is not None and self.decay.needs_rebase(t0, clock.ts):
             await self.rebase(now)
         return folded
 
     async def rebase(self, now: datetime) -> bool:
         """Moves the trending landmark to `now`; a no-op if another process just did."""
-        old = await self.redis.get(self.prefix + "trend:t0")
+        old = await self.scripts.redis.get(self.scripts.key("trend", "t0"))
         if old is None:
             return False
         new_t0 = int(now.timestamp())
         factor = self.decay.rebase_factor(float(old), new_t0)
-        args: list[Any] = [self.prefix, text(old), new_t0, repr(factor)]
-        args.append(self.decay.purge_threshold())
-        return bool(await self._rebase(keys=[], args=[*args, "article"]))
+        purge = self.decay.purge_threshold()
+        return await self.scripts.rebase(text(old), new_t0, factor, purge)

@@ -80,6 +80,15 @@ class Feed:
         await self.store.fold(now)
         return result
 
+    async def count_with(
+        self, store: RankingStore, views: Sequence[ViewEvent], now: datetime
+    ) -> CountResult:
+        """Adds, reads and counts `views` through another store on the same keys."""
+        await self.add(views)
+        result = await store.count_views(self.keys.views, GROUP, await self.read(), now)
+        await store.fold(now)
+        return result
+
     async def views(self, views: Sequence[ViewEvent], now: datetime = NOW) -> CountResult:
         await self.add(views)
         return await self.count(await self.read(), now)

@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 
 from services.ranking.domain.results import RankedItem
+from services.ranking.domain.windows import Now
 from services.ranking.store.ranking_store import RankingParams, RankingStore
 from shared.keys import Keys
 from tests.integration.ranking.conftest import GROUP, NOW, Feed, article, view
@@ -37,17 +38,19 @@ class GatedStore(RankingStore):
         self.running = 0
         self.most_at_once = 0
 
-    def _refresh(self, entry: tuple[str, ...], args: list[Any]) -> Coroutine[Any, Any, None]:
+    def _refresh(
+        self, entry: tuple[str, ...], clock: Now, args: list[Any]
+    ) -> Coroutine[Any, Any, None]:
         """Counted when the store creates the refresh task, before that task first runs."""
         self.started.append(entry)
-        return self._gated(entry, args)
+        return self._gated(entry, clock, args)
 
-    async def _gated(self, entry: tuple[str, ...], args: list[Any]) -> None:
+    async def _gated(self, entry: tuple[str, ...], clock: Now, args: list[Any]) -> None:
         self.running += 1
         self.most_at_once = max(self.most_at_once, self.running)
         try:
             await self.gate.wait()
-            await super()._refresh(entry, args)
+            await super()._refresh(entry, clock, args)
         finally:
             self.running -= 1
 

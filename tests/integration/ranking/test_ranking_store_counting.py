@@ -39,11 +39,12 @@ async def test_views_land_in_every_list_and_the_total(store: RankingStore, feed:
     assert stats["rank_in_section"]["rank"] == 1
 
 
-async def test_unknown_article_is_acked_and_appears_nowhere(
+async def test_a_killed_article_is_acked_and_appears_nowhere(
     store: RankingStore, feed: Feed
 ) -> None:
+    await store.upsert_article(article("nope", status="canceled"))
     result = await feed.views([view("nope"), view("nope")])
-    assert (result.unknown, result.counted) == (2, 0)
+    assert (result.unknown, result.counted, result.held) == (2, 0, 0)
     assert await store.top(scope="site", window="all", limit=5, now=NOW) == []
     assert await store.article_stats("nope", NOW) is None
     assert await feed.redis.xpending(feed.keys.views, "ranking") == {

@@ -4,15 +4,18 @@
 -- future view, and the ZREMs below take it out of every list that already holds it. Counts
 -- still pending a fold are dropped by the fold (it checks `live` too); the minute and hour
 -- ledgers keep them, harmlessly: subtracting a member a window lacks removes nothing.
--- ARGV: mode ('upsert' | 'kill'), P, article id, version, published ts, window names (','),
---       document JSON, retire_at (when retire.lua may drop it; 0: never),
+-- Views of an article that came before it (held by counting.lua under held:<id>) join the
+-- pending counts of their own minute the moment it arrives; a kill drops them.
+-- KEYS: P..'art:<id>', P..'live', P..'retire', P..'topics', P..'held' (index of held ids)
+-- ARGV: P, mode ('upsert' | 'kill'), article id, version, published ts, document JSON,
+--       retire_at (when retire.lua may drop it; 0: never),
 --       n_scopes, <scopes>, n_labels, <code, label>...,
 --       n_keys, <day and week bucket keys a kill scrubs>
-local mode, P, id = ARGV[1], ARGV[2], ARGV[3]
+local P, mode, id = ARGV[1], ARGV[2], ARGV[3]
 local version, published = tonumber(ARGV[4]), tonumber(ARGV[5])
-local windows = split(ARGV[6], ',')
-local doc, retire_at = ARGV[7], tonumber(ARGV[8])
-local i = 9
+local doc, retire_at = ARGV[6], tonumber(ARGV[7])
+local art, live = KEYS[1], KEYS[2]
+local i = 8
 local function take()
   local n = tonumber(ARGV[i])
   local out = {}
@@ -22,37 +25,61 @@ local function take()
 end
 local new_scopes, labels, scrub = take(), take(), take()
 
-local art = P .. 'art:' .. id
 local raw = redis.call('GET', art)
 if raw then
   local cur = cjson.decode(raw)
   if cur.killed then return 'killed' end
   if mode == 'upsert' and tonumber(cur.version or 0) > version then return 'stale' end
 end
-local old_scopes = split(redis.call('HGET', P .. 'live', id) or '', '\n')
+local old_scopes = split(redis.call('HGET', live, id) or '', '\n')
 
-if retire_at > 0 then redis.call('ZADD', P .. 'retire', retire_at, id) end
+if retire_at > 0 then redis.call('ZADD', KEYS[3], retire_at, id) end
 
 if mode == 'kill' then
   redis.call('SET', art, cjson.encode({id = id, killed = true, version = version}))
-  redis.call('HDEL', P .. 'live', id)
-  for _, scope in ipairs(old_scopes) do leave_scope(P, id, scope, windows) end
+  redis.call('HDEL', live, id)
+  for _, scope in ipairs(old_scopes) do leave_scope(P, id, scope) end
   for _, key in ipairs(scrub) do redis.call('ZREM', key, id) end
-  drop_counts(P, id)
+  drop_counts(P, id)  -- held views and their readers too
   return 'killed'
+end
+
+-- Held views: each (minute, day) count becomes a pending count, as if counted now, so the
+-- next fold puts it in its own buckets; repeats join the article's; its readers stay.
+local function release_held()
+  local held = P .. 'held:' .. id
+  local rows = redis.call('HGETALL', held)
+  if #rows == 0 then return 0 end
+  local pend = P .. 'pend:' .. shard_of(id)
+  local n = 0
+  for j = 1, #rows, 2 do
+    if rows[j] == 'rep' then
+      redis.call('HINCRBY', P .. 'rep', id, rows[j + 1])
+    else
+      redis.call('HINCRBY', pend, rows[j] .. '|' .. id, rows[j + 1])
+      n = n + tonumber(rows[j + 1])
+    end
+  end
+  redis.call('DEL', held)
+  redis.call('ZREM', KEYS[5], id)
+  redis.call('PERSIST', P .. 'hll:' .. id)
+  return n
 end
 
 local wanted, had = {}, {}
 for _, s in ipairs(new_scopes) do wanted[s] = true end
 for _, s in ipairs(old_scopes) do had[s] = true end
-for _, s in ipairs(old_scopes) do if not wanted[s] then leave_scope(P, id, s, windows) end end
+for _, s in ipairs(old_scopes) do if not wanted[s] then leave_scope(P, id, s) end end
 for _, s in ipairs(new_scopes) do
   if not had[s] then
     redis.call('ZADD', P .. 'mem:' .. s, published, id)
-    drop_scope_caches(P, s, windows)
+    drop_scope_caches(P, s)
   end
 end
 redis.call('SET', art, doc)
-redis.call('HSET', P .. 'live', id, table.concat(new_scopes, '\n'))
-if #labels > 0 then redis.call('HSET', P .. 'topics', unpack(labels)) end
+redis.call('HSET', live, id, table.concat(new_scopes, '\n'))
+if #labels > 0 then redis.call('HSET', KEYS[4], unpack(labels)) end
+-- 'ok', or 'ok:<n>' when n held views were released
+local released = not raw and release_held() or 0
+if released > 0 then return 'ok:' .. released end
 return 'ok'

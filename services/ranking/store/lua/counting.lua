@@ -8,19 +8,26 @@
 -- articles recur across batches, so this is far fewer sorted-set updates than updating every
 -- list per batch. (A redis.call costs ~0.3 µs and a number formatted as a string ~0.35 µs,
 -- so the loops below reuse ARGV strings and keep plain arrays, not a table per view.)
--- KEYS[1] the views stream
--- ARGV: group, P, now_ts, repeat_interval_s,
+-- Views of an article ranking does not know yet (it is still being enriched) are held:
+-- counted like any other, but into held:<id> instead of the pending counts, until
+-- articles.lua releases them when the article arrives. At most hold_max articles are held
+-- at once, each for hold_s after its first view (held:<id> and its readers expire then);
+-- beyond that, and for a killed article, a view is `unknown` and counts nowhere.
+-- KEYS: the views stream, P..'live', P..'rep', P..'held' (held id -> when its hold ends)
+-- ARGV: P, group, now_ts, repeat_interval_s,
 --       consumer ('' unless the batch is one XREADGROUP '>' of that consumer), min_idle_ms,
---       n_bots, n_ids, the n_ids entry ids (the bots' first, then each group's in order),
---       then groups: article id, minute, local day, n, n reader tokens (8 bytes; anything
---       else, '' included, is taken as no reader), and while the repeat filter is on, the
---       n tokens' Bloom words as BITFIELD offsets '#<word>' (readers.word_offset)
+--       hold_s, hold_max, n_bots, n_ids, the n_ids entry ids (the bots' first, then each
+--       group's in order), then groups: article id, minute, local day, n, n reader tokens
+--       (8 bytes; anything else, '' included, is taken as no reader), and while the repeat
+--       filter is on, the n tokens' Bloom words as BITFIELD offsets '#<word>'
+--       (repeat_filter.word_offset)
 local stream = KEYS[1]
-local group, P = ARGV[1], ARGV[2]
+local P, group = ARGV[1], ARGV[2]
 local now_ts = tonumber(ARGV[3])
 local interval = tonumber(ARGV[4])
 local consumer, min_idle = ARGV[5], tonumber(ARGV[6])
-local n_bots, n_ids = tonumber(ARGV[7]), tonumber(ARGV[8])
+local hold_s, hold_max = tonumber(ARGV[7]), tonumber(ARGV[8])
+local n_bots, n_ids = tonumber(ARGV[9]), tonumber(ARGV[10])
 local call, xack, byte, format, band, bor, shl = redis.call, 'XACK', string.byte,
   string.format, bit.band, bit.bor, bit.lshift
 -- A number given to redis.call is formatted with printf's %.17g (~2,500 instructions);
@@ -31,7 +38,7 @@ local function decimal(n)
   if s == nil then s = format('%d', n); decimals[n] = s end
   return s
 end
-local first_id, first_group = 9, 9 + n_ids
+local first_id, first_group = 11, 11 + n_ids
 
 -- Exactly once: an entry counts only if this script's XACK of it returned 1. One XACK per
 -- entry costs ~1.6 µs of Redis; one XACK of many ~0.8 µs an entry, but it only says how
@@ -46,7 +53,7 @@ local function whole_batch_is_ours()
   return row ~= nil and row[2] == consumer and row[3] < min_idle and row[4] == 1
 end
 local ok  -- ok[k]: entry k (1..n_ids) was acked here; nil when the whole batch was
-local counted, dups, bots, repeats, unknown = 0, 0, 0, 0, 0
+local counted, dups, bots, repeats, unknown, held_views = 0, 0, 0, 0, 0, 0
 if whole_batch_is_ours() then
   for k = first_id, first_group - 1, 4000 do
     call(xack, stream, group, unpack(ARGV, k, math.min(k + 3999, first_group - 1)))
@@ -68,7 +75,26 @@ while pos <= #ARGV do
   g_pos[ng], g_n[ng], g_first[ng], ids[ng] = pos, n, entry, ARGV[pos]
   pos, entry = pos + 4 + (interval > 0 and 2 * n or n), entry + n
 end
-local live = hmget_many(P .. 'live', ids)
+local live = hmget_many(KEYS[2], ids)
+
+-- When the hold of a not yet known article ends (false: killed, or no room to hold it).
+local pruned = false
+local function hold_until(id)
+  if hold_s <= 0 or call('EXISTS', P .. 'art:' .. id) == 1 then return false end
+  local at = tonumber(call('ZSCORE', KEYS[4], id))
+  if at and at > now_ts then return at end
+  if not at then
+    if not pruned then call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now_ts); pruned = true end
+    if call('ZCARD', KEYS[4]) >= hold_max then return false end
+  end
+  at = math.floor(now_ts) + hold_s
+  call('ZADD', KEYS[4], at, id)
+  return at
+end
+local held = {}
+for j = 1, ng do
+  if not live[j] then held[j] = hold_until(ids[j]) end
+end
 
 -- Keep the reader tokens of acked views of live articles, and what the repeat filter must
 -- judge: token's group, bit mask, late (previous slot), and the BITFIELD GET of its word
@@ -84,7 +110,7 @@ for j = 1, ng do
   for e = 1, n do
     if ok ~= nil and not ok[e0 + e] then
       dups = dups + 1
-    elseif not live[j] then
+    elseif not live[j] and not held[j] then
       unknown = unknown + 1
     else
       all = all + 1
@@ -155,21 +181,35 @@ if nc > 0 then
 end
 
 -- Unique readers, repeats (all-time views besides the lists), and the pending list counts:
--- a group is one (article, minute), so its pend field is new to this batch.
+-- a group is one (article, minute), so its pend field is new to this batch. A held
+-- article's counts and repeats wait in held:<id>, its readers in an expiring hll:<id>.
 for j = 1, ng do
-  local id, tokens = ids[j], g_tokens[j]
+  local id, tokens, until_ts = ids[j], g_tokens[j], held[j]
+  local hll = P .. 'hll:' .. id
   for k = 1, #tokens, 1000 do
-    call('PFADD', P .. 'hll:' .. id, unpack(tokens, k, math.min(k + 999, #tokens)))
+    call('PFADD', hll, unpack(tokens, k, math.min(k + 999, #tokens)))
+  end
+  local rep_key, rep_field, pend, field = KEYS[3], id, nil, nil
+  if until_ts then
+    pend = P .. 'held:' .. id
+    rep_key, rep_field = pend, 'rep'
+    field = ARGV[g_pos[j] + 1] .. '|' .. ARGV[g_pos[j] + 2]
+    if #tokens > 0 then call('EXPIRE', hll, format('%d', math.ceil(until_ts - now_ts))) end
+  else
+    pend = P .. 'pend:' .. decimal(shard_of(id))
+    field = ARGV[g_pos[j] + 1] .. '|' .. ARGV[g_pos[j] + 2] .. '|' .. id
   end
   if g_rep[j] > 0 then
     repeats = repeats + g_rep[j]
-    call('HINCRBY', P .. 'rep', id, decimal(g_rep[j]))
+    call('HINCRBY', rep_key, rep_field, decimal(g_rep[j]))
   end
   local n = g_all[j] - g_rep[j]
   if n > 0 then
-    counted = counted + n
-    local field = ARGV[g_pos[j] + 1] .. '|' .. ARGV[g_pos[j] + 2] .. '|' .. id
-    call('HINCRBY', P .. 'pend:' .. decimal(shard_of(id)), field, decimal(n))
+    call('HINCRBY', pend, field, decimal(n))
+    if until_ts then held_views = held_views + n else counted = counted + n end
+  end
+  if until_ts and (n > 0 or g_rep[j] > 0) then
+    call('EXPIRE', pend, format('%d', math.ceil(until_ts - now_ts)))  -- the caller's clock
   end
 end
-return {counted, dups, bots, repeats, unknown}
+return {counted, dups, bots, repeats, unknown, held_views}

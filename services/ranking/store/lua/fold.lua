@@ -2,22 +2,22 @@
 -- minute and hour ledgers, the day and week buckets, the rolling windows, all-time and
 -- trending. A shard is read and deleted in the same script, so each pending count lands
 -- exactly once; an article killed since it was counted is skipped.
--- ARGV: P, now_ts, now_minute, now_hour, now_day, lambda, window specs, budget (rows),
---       mode ('shards' | 'articles'), then shard numbers or article ids.
--- Returns {rows folded, index of the next ARGV item to fold (0: done), t0}.
+-- KEYS: P..'live', P..'roll', P..'all', P..'trend:article', P..'trend:t0'
+-- ARGV: P, now_ts, now_minute, now_hour, now_day, lambda, budget (rows), mode ('shards' |
+--       'articles'), then shard numbers or article ids.
+-- Returns {rows folded, how many of the items this call took, t0}.
 local P = ARGV[1]
 local now_ts = tonumber(ARGV[2])
 local lambda = tonumber(ARGV[6])
-local specs = parse_specs(ARGV[7])
-local budget = tonumber(ARGV[8])
-local by_article = ARGV[9] == 'articles'
+local budget = tonumber(ARGV[7])
+local by_article = ARGV[8] == 'articles'
+local FIRST_ITEM = 9
 
-local through = roll_all(P, specs, now_ts, tonumber(ARGV[3]), tonumber(ARGV[4]),
-  tonumber(ARGV[5]))
-local t0 = tonumber(redis.call('GET', P .. 'trend:t0'))
+local through = roll_all(P, now_ts, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
+local t0 = tonumber(redis.call('GET', KEYS[5]))
 if t0 == nil then
   t0 = math.floor(now_ts)
-  redis.call('SET', P .. 'trend:t0', t0)
+  redis.call('SET', KEYS[5], t0)
 end
 
 local zadds, hadds, expiries = {}, {}, {}
@@ -32,7 +32,7 @@ end
 -- A bucket past its expiry gets nothing (false); a bucket already out of its window (a late
 -- view) goes to its ledger but not to the window, so the window never subtracts it twice.
 local function bucket(level, id_text)
-  local spec, b = specs[level], tonumber(id_text)
+  local spec, b = SPECS[level], tonumber(id_text)
   local at = expire_at(spec, b)
   if at <= now_ts then return false end
   return {key = P .. level .. ':' .. id_text, at = at,
@@ -78,8 +78,8 @@ local function fold_row(shard, id, minute, day, n)
     if dk.d.win then add(zadds, dk.d.win, id, n) end
   end
   if dk.w then add(zadds, dk.w, id, n) end
-  add(zadds, P .. 'all', id, n)
-  add(zadds, P .. 'trend:article', id, n * mk.weight)
+  add(zadds, KEYS[3], id, n)
+  add(zadds, KEYS[4], id, n * mk.weight)
 end
 
 local function fold_shard(shard)
@@ -95,14 +95,14 @@ local function fold_shard(shard)
       ids[#ids + 1] = id
     end
   end
-  local live = hmget_many(P .. 'live', ids)
+  local live = hmget_many(KEYS[1], ids)
   for j, row in ipairs(parsed) do
     if live[j] then fold_row(shard, row[1], row[2], row[3], row[4]) end
   end
   return #parsed
 end
 
-local done, i = 0, 10
+local done, i = 0, FIRST_ITEM
 while i <= #ARGV and done < budget do
   local shard = by_article and shard_of(ARGV[i]) or ARGV[i]
   done = done + fold_shard(shard)
@@ -118,7 +118,7 @@ local function num(n)
   return t
 end
 for key, incr in pairs(zadds) do
-  if key == P .. 'trend:article' then
+  if key == KEYS[4] then
     for member, n in pairs(incr) do redis.call('ZINCRBY', key, n, member) end
   else
     for member, n in pairs(incr) do redis.call('ZINCRBY', key, num(n), member) end
@@ -128,4 +128,4 @@ for key, incr in pairs(hadds) do
   for member, n in pairs(incr) do redis.call('HINCRBY', key, member, num(n)) end
 end
 for key, at in pairs(expiries) do redis.call('EXPIRE', key, math.ceil(at - now_ts)) end
-return {done, i <= #ARGV and i or 0, tostring(t0)}
+return {done, i - FIRST_ITEM, tostring(t0)}

@@ -1,6 +1,13 @@
--- Shared prelude of every ranking script: window specs, bucket keys and window upkeep.
--- Every key is built from the prefix P ("{prefix}:ranking:"), so one script's keys share the
--- prefix's hash tag and live in one cluster slot.
+-- Shared prelude of every ranking script: bucket keys and window upkeep. The constants it
+-- uses (SHARDS, SPECS, WINDOWS, ROLLING, DAY_S, WEEK_*) are generated ahead of it by
+-- services/ranking/store/scripts.py. Every key a script builds comes from the prefix P
+-- ("{prefix}:ranking:", ARGV[1]), which shares KEYS[1]'s hash tag: one cluster slot.
+
+-- A call whose P would build keys outside KEYS[1]'s slot is refused before it writes.
+local function hash_tag(key) return string.match(key, '{[^}]*}') end
+if hash_tag(ARGV[1]) ~= hash_tag(KEYS[1]) then
+  return redis.error_reply('ERR prefix ' .. ARGV[1] .. ' is not in the slot of ' .. KEYS[1])
+end
 
 local function split(s, sep)
   local out = {}
@@ -20,32 +27,19 @@ local function hmget_many(key, fields)
   return out
 end
 
--- "1h,m,60,60,120;24h,h,24,3600,600;7d,d,7,86400,86400" -> {m = spec, h = spec, d = spec}
-local function parse_specs(text)
-  local specs = {}
-  for _, item in ipairs(split(text, ';')) do
-    local f = split(item, ',')
-    specs[f[2]] = {name = f[1], level = f[2], span = tonumber(f[3]),
-                   bucket_s = tonumber(f[4]), grace_s = tonumber(f[5])}
-  end
-  return specs
-end
-
 local function expire_at(spec, bucket)
   return (bucket + 1 + spec.span) * spec.bucket_s + spec.grace_s
 end
 
--- A week bucket is named by its Monday's day number and lists views until that week is over
--- in every zone (one day of zone slack, one of grace).
-local function week_of(day) return day - (day + 3) % 7 end
-local function week_expire_at(week) return (week + 9) * 86400 end
+-- A week bucket is named by its Monday's day number (windows.week_of).
+local function week_of(day) return day - (day + WEEK_EPOCH_SHIFT) % 7 end
+local function week_expire_at(week) return (week + WEEK_KEEP_DAYS) * DAY_S end
 
 -- Minute and hour buckets only serve as ledgers of what to subtract when they leave their
 -- window, so they are hashes split in SHARDS small ones: a hash of <= 512 short fields is a
 -- listpack (~27 B a member against ~120 B in a sorted set). Pending counts use the same
 -- shards, so a fold of one shard touches one ledger shard per bucket.
 -- The shard: the last 6 bytes of the id, Fibonacci-hashed (ids are often sequential).
--- SHARDS (256) is defined ahead of this prelude by counter.load_script.
 local function shard_of(id)
   local h, n = 0, #id
   for i = (n > 6 and n - 5 or 1), n do h = (h * 131 + string.byte(id, i)) % 1048576 end
@@ -106,10 +100,10 @@ local function roll(P, spec, current, now_ts)
   return target
 end
 
-local function roll_all(P, specs, now_ts, now_m, now_h, now_d)
+local function roll_all(P, now_ts, now_m, now_h, now_d)
   local current = {m = now_m, h = now_h, d = now_d}
   local through = {}
-  for level, spec in pairs(specs) do
+  for level, spec in pairs(SPECS) do
     through[level] = roll(P, spec, current[level], now_ts)
   end
   return through
@@ -117,23 +111,25 @@ end
 
 -- A scope's cached lists and the cached trending of its kind, in every window: dropped when
 -- an article joins or leaves the scope.
-local function drop_scope_caches(P, scope, windows)
+local function drop_scope_caches(P, scope)
   local kind = string.sub(scope, 1, string.find(scope, ':', 1, true) - 1)
-  for _, w in ipairs(windows) do
+  for _, w in ipairs(WINDOWS) do
     redis.call('DEL', P .. 'cache:' .. scope .. ':' .. w, P .. 'cache:trend:' .. kind .. ':' .. w)
   end
 end
 
-local function leave_scope(P, id, scope, windows)
+local function leave_scope(P, id, scope)
   redis.call('ZREM', P .. 'mem:' .. scope, id)
-  drop_scope_caches(P, scope, windows)
+  drop_scope_caches(P, scope)
 end
 
 -- Everything counted for an article outside the day and week buckets (which expire).
 local function drop_counts(P, id)
-  for _, w in ipairs({'1h', '24h', '7d'}) do redis.call('ZREM', P .. 'win:' .. w, id) end
+  for _, w in ipairs(ROLLING) do redis.call('ZREM', P .. 'win:' .. w, id) end
   redis.call('ZREM', P .. 'all', id)
   redis.call('ZREM', P .. 'trend:article', id)
   redis.call('DEL', P .. 'hll:' .. id)
   redis.call('HDEL', P .. 'rep', id)
+  redis.call('DEL', P .. 'held:' .. id)
+  redis.call('ZREM', P .. 'held', id)
 end

@@ -1,22 +1,22 @@
 -- Read side: roll the windows to now, resolve a window (and scope) to a sorted set, answer.
 -- Every window is one sorted set kept up to date by fold.lua, so a list is a ZREVRANGE.
 -- Scope lists are that window's rows whose article is in the scope (mem:<scope>).
--- ARGV: mode ('top' | 'rank' | 'trend'), P, now_ts, now_minute, now_hour, now_day,
---       window specs, window name, source ('win:<w>' | 'd:<day>' | 'w:<week>' | 'all'),
+-- KEYS: P..'roll', P..'trend:t0', P..'live'
+-- ARGV: P, now_ts, now_minute, now_hour, now_day, mode ('top' | 'rank' | 'trend'),
+--       window name, source ('win:<w>' | 'd:<day>' | 'w:<week>' | 'all'),
 --       scope ('site' | '<kind>:<name>'), cache fresh s, cache stale s,
 --       cache use ('read' | 'refresh': recompute and rewrite, skipping the read), then per mode:
 --       top: how many rows; rank: article id; trend: type, candidates, article pool
 -- top and trend answer {state, ...}: state 'fresh' or 'stale' (from the cache; the caller
 -- refreshes a stale one in the background), 'computed' (just now) or 'live' (never cached).
-local mode, P = ARGV[1], ARGV[2]
-local now_ts = tonumber(ARGV[3])
-roll_all(P, parse_specs(ARGV[7]), now_ts, tonumber(ARGV[4]), tonumber(ARGV[5]),
-  tonumber(ARGV[6]))
-local window, source, scope = ARGV[8], ARGV[9], ARGV[10]
-local fresh_s, stale_s, refresh = tonumber(ARGV[11]), tonumber(ARGV[12]), ARGV[13] == 'refresh'
+local P, mode = ARGV[1], ARGV[6]
+local now_ts = tonumber(ARGV[2])
+roll_all(P, now_ts, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
+local window, source, scope = ARGV[7], ARGV[8], ARGV[9]
+local fresh_s, stale_s, refresh = tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12] == 'refresh'
 
 local src = P .. source
-local t0 = redis.call('GET', P .. 'trend:t0') or ''
+local t0 = redis.call('GET', KEYS[2]) or ''
 
 -- A scope's best n in the window, without materialising the intersection (~10 ms for a
 -- section of 8k articles at 100k): a small scope scores its members (cost: its size); a
@@ -122,7 +122,7 @@ end
 -- once (killed rows are dropped by the caller, which asks for a few rows more than it shows).
 -- A refresh only rewrites the entry.
 if mode == 'top' then
-  local rows, state = top_rows(tonumber(ARGV[14]))
+  local rows, state = top_rows(tonumber(ARGV[13]))
   if refresh then return {state} end
   local out = {state, t0}
   for j = 1, #rows, 2 do
@@ -143,7 +143,7 @@ end
 -- rank: 0-based place of an article in its scope's window list (-1 if it has no views
 -- there), counting the scope's members that rank above it in the site-wide list.
 if mode == 'rank' then
-  local id = ARGV[14]
+  local id = ARGV[13]
   local mine = redis.call('ZSCORE', src, id)
   if not mine then return {-1, '0'} end
   if scope == 'site' then return {redis.call('ZREVRANK', src, id), mine} end
@@ -174,7 +174,7 @@ end
 -- trend: entities of one type by the decayed scores of the `pool` most trending articles
 -- tagged with them (the tail adds little under Zipf traffic), with those articles' views in
 -- the window (so the cost is the pool's, whatever the size of an entity)
-local kind, wanted, pool = ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16])
+local kind, wanted, pool = ARGV[13], tonumber(ARGV[14]), tonumber(ARGV[15])
 local cache = P .. 'cache:trend:' .. kind .. ':' .. window
 -- The cached document leads with its stamps, so a read checks them without decoding it.
 if not refresh then
@@ -190,7 +190,7 @@ local names_of = '\n' .. string.gsub(kind, '%p', '%%%0') .. ':([^\n]+)'
 for k = 1, #top, 2000 do
   local ids = {}
   for j = k, math.min(k + 1999, #top), 2 do ids[#ids + 1] = top[j] end
-  local rows = redis.call('HMGET', P .. 'live', unpack(ids))
+  local rows = redis.call('HMGET', KEYS[3], unpack(ids))
   local in_window = redis.call('ZMSCORE', src, unpack(ids))
   for j, raw in ipairs(rows) do
     if raw then
