@@ -130,14 +130,6 @@ def _unique(values: list[str]) -> list[str]:
     return list(seen.values())
 
 
-def _dateline(draft: Draft, body_text: str) -> str | None:
-    if draft.dateline:
-        return draft.dateline
-    if body_text.strip():
-        return datelines.extract(body_text)
-    return datelines.from_wire_field(draft.wire_dateline)
-
-
 def validation_error(exc: ValidationError) -> ParseError:
     """The first problem pydantic found, as the project's error with the field it names."""
     err = exc.errors()[0]
@@ -174,7 +166,8 @@ def assemble(draft: Draft, ctx: Context) -> Outcome:
             headline=headline,
             subheadline=clean_line(draft.subheadline) or None,
             byline=clean_line(draft.byline) or None,
-            dateline=_dateline(draft, body_text),
+            dateline=draft.dateline
+            or datelines.choose(draft.wire_dateline, body_text, byline=draft.byline),
             language=language(draft.language),
             section=clean_line(draft.section) or None,
             url=(draft.url or "").strip() or None,

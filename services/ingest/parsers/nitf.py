@@ -45,7 +45,8 @@ def draft(nitf: etree._Element) -> Draft:
     issued = path_attr(docdata, "date.issue", "norm") or path_attr(
         head, "pubdata", "date.publication"
     )
-    out.published_at = out.versioncreated = parse_wire(issued)
+    # NITF has one issue time: it is when this document was created, first or again.
+    out.published_at = out.versioncreated = out.firstcreated = parse_wire(issued)
     out.subjects = _subjects(head)
     out.keywords = [k for k in (attr(el, "key") for el in _all(docdata, "key-list/keyword")) if k]
     content = find(nitf, "body/body.content")
