@@ -41,7 +41,7 @@ def draft(nitf: etree._Element) -> Draft:
     out.subheadline = sub if sub and sub != out.headline else None
     out.byline = _byline(find(body_head, "byline"))
     out.wire_dateline = _dateline(find(body_head, "dateline"))
-    out.language = attr(nitf, "baselang") or attr(find(nitf, "body"), "lang")
+    out.language = attr(nitf, "baselang") or attr(nitf, "lang") or attr(find(nitf, "body"), "lang")
     issued = path_attr(docdata, "date.issue", "norm") or path_attr(
         head, "pubdata", "date.publication"
     )
