@@ -13,6 +13,7 @@ from shared.errors import ParseError
 from shared.models import Article, Image, Subject
 
 from . import datelines
+from .related import without_related
 from .sanitize import clean_line, paragraphs_to_html, sanitize_html
 
 Outcome = Article | ParseError
@@ -146,7 +147,8 @@ def _status(draft: Draft, now: datetime) -> str:
 def assemble(draft: Draft, ctx: Context) -> Outcome:
     """The validated article, or a ParseError naming the field that made it invalid."""
     headline = clean_line(draft.headline)
-    paragraphs = [p for p in (p.strip() for p in draft.paragraphs) if p]
+    # "Leia também: …" names another story: its words must not reach the taggers.
+    paragraphs = without_related([p for p in (p.strip() for p in draft.paragraphs) if p])
     body_text = "\n\n".join(paragraphs)
     published = draft.published_at or draft.versioncreated or draft.firstcreated
     status = _status(draft, ctx.now)

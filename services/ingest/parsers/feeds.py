@@ -16,16 +16,28 @@ from shared.models import Image
 
 from .assembly import Context, Draft, Outcome, assemble
 from .charset import declared_charset, decode
+from .related import drop_related
 from .sanitize import element_paragraphs, paragraphs_to_html, parse_fragment
 from .timestamps import parse_wire
 from .xml_safety import prolog
 
-# WordPress and friends append "The post X appeared first on Site." to every item.
+# WordPress and friends append "The post X appeared first on Site." to every item, translated.
 _FOOTER = re.compile(
-    r"^(?:The post|O post|El post|Le post|Il post|L'articolo|Der Beitrag|La entrada|Het bericht)"
-    r"\s.{1,400}\s(?:appeared first on|apareceu primeiro em|apareció primero en|"
-    r"est apparu en premier sur|è apparso per la prima volta su|erschien zuerst auf|"
-    r"verscheen eerst op)\s.{1,200}$",
+    r"^(?:(?:The post|O post|O artigo|El post|La entrada|Le post|L['’]article|Il post|"
+    r"L['’]articolo|Der Beitrag|Het bericht|Inlägget|Indlægget|Innlegget|Artykuł|Wpis|"
+    r"Příspěvek|Сообщение|Запись|Запис|Pos|Το άρθρο|Artikkeli|Yazı)"
+    r"\s.{1,400}\s(?:appeared first on|apareceu primeiro em|aparece primeiro em|"
+    r"apareció primero en|se publicó primero en|est apparu en premier sur|"
+    r"è apparso per la prima volta su|è apparso prima su|erschien zuerst auf|"
+    r"verscheen eerst op|dök först upp på|blev vist først på|dukket først opp på|"
+    r"pojawił się (?:pierwszy raz|najpierw) (?:w|na)|pochodzi z serwisu|"
+    r"se nejdříve objevil na|появились сначала на|впервые появилась на|"
+    r"спершу з'явилася на|muncul pertama kali di|εμφανίστηκε πρώτα στο|"
+    r"julkaistiin ensin sivustolla|ilk olarak)\s.{1,200}"
+    r"|ظهرت (?:المقالة|التدوينة) .{1,400} أولاً على .{1,200}"
+    r"|投稿\s?.{1,400}は\s?.{1,200}に最初に表示されました。?"
+    r"|文章.{1,400}最先出现在.{1,200}"
+    r"|.{1,400} 글이 .{1,200}에 처음 등장했습니다\.?)$",
     re.IGNORECASE | re.DOTALL,
 )
 _EMAIL = re.compile(r"[<(]?\s*(?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[>)]?")
@@ -145,6 +157,7 @@ def _paragraphs_of(markup: str) -> tuple[list[str], str | None]:
     for para in list(root.iter("p")):
         if _FOOTER.match(" ".join("".join(para.itertext()).split())):
             para.drop_tree()
+    drop_related(root)
     paragraphs = [p for p in element_paragraphs(root) if not _FOOTER.match(p)]
     markup = (root.text or "") + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in root
