@@ -137,12 +137,21 @@ def choose(wire_field: str | None, body_text: str, *, byline: str | None = None)
     that put the author where the place belongs, not a dateline.
     """
     wire = from_wire_field(wire_field)
-    if wire and byline and wire.casefold() in byline.casefold():
+    if wire and byline and _names_the_author(wire, byline):
         wire = None
     body = extract(body_text) if body_text.strip() else None
     if body and (wire is None or same_place(body, wire)):
         return body
     return wire
+
+
+def _names_the_author(place: str, byline: str) -> bool:
+    """A CMS put the author in the place field: located "Aaron J. Staples", byline "Aaron J.
+    Staples, Michigan State University". One word may well begin a name ("Sydney Smith")."""
+    words = byline.split()
+    if words and words[0].casefold() in _BY:
+        words = words[1:]
+    return len(place.split()) > 1 and " ".join(words).casefold().startswith(place.casefold())
 
 
 def same_place(one: str, other: str) -> bool:

@@ -77,6 +77,13 @@ def test_the_wire_field_wins_over_a_different_place_in_the_body() -> None:
     assert datelines.choose("Paris", "") == "Paris"
 
 
+def test_a_place_field_holding_the_author_is_no_dateline() -> None:
+    staples = "Aaron J. Staples, Michigan State University"
+    assert datelines.choose("Aaron J. Staples, Michigan", "", byline=staples) is None
+    assert datelines.choose("Sydney", "", byline="Sydney Smith") == "Sydney"
+    assert datelines.choose("New York", "", byline="By Jane Doe, New York") == "New York"
+
+
 def test_nordic_slash_agency_dateline_in_the_body() -> None:
     assert article("nitf/ntb-mapping-test-da.xml").dateline == "København"  # /ritzau/:
     assert datelines.extract("The price of oil /barrel/: rose") is None
