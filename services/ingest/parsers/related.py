@@ -18,7 +18,11 @@ _LEAD_INS = (
     r"read (?:more|also|next|this|the full story)|also read|related(?: (?:stories|articles|"
     r"coverage|content|news|links?|reading))?|see also|more on this(?: story| topic)?|"
     r"further reading|you (?:may|might) also like|recommended(?: reading| for you)?|don'?t miss|"
-    r"more from [^:]{1,40}|click here to read more",
+    r"more from [^:]{1,40}|click here to read more|continue reading|keep reading|"
+    r"read (?:the )?full (?:article|story)",
+    # "continue reading" in the other languages
+    r"continu(?:ar|e) lendo|(?:seguir|sigue|continuar) leyendo|continua a leggere|verder lezen|"
+    r"les hele saken|läs hela artikeln|czytaj dalej|читать далее|продолжение следует",
     # pt
     r"leia (?:também|tambem|mais|ainda)|veja (?:também|tambem|mais)|saiba mais|"
     r"confira (?:também|tambem)|(?:notícias|matérias|conteúdos?) relacionad[oa]s?|relacionadas?",
@@ -71,17 +75,17 @@ _CLOSE = r"\s】\])）」』〉》>"
 # A hyphen separates only after a space: "Related-party deals rose" is a sentence.
 _SEPARATOR = r"(?:\s*[:：»>|→▶►]|\s+[-–—])"
 _LATIN = "|".join(_LEAD_INS)
+# "Continue reading...", "Read full article >>": a lead-in alone may trail dots or arrows.
+_TRAIL = rf"[{_CLOSE}.…:：»>›]*$"
 _RELATED = re.compile(
-    rf"^[{_OPEN}]*(?:{_LATIN})[{_CLOSE}]*(?:$|{_SEPARATOR}[\s:：»>|→▶►\-–—]*\S.{{0,240}}$)",
+    rf"^[{_OPEN}]*(?:{_LATIN})(?:{_TRAIL}|[{_CLOSE}]*{_SEPARATOR}[\s:：»>|→▶►\-–—]*\S.{{0,240}}$)",
     re.IGNORECASE,
 )
 _RELATED_CJK = re.compile(
     rf"^[{_BULLETS}]*(?:[【\[(（「『〈《<]\s*(?:{_CJK_LEAD_INS})\s*[】\])）」』〉》>]"
     rf"|(?:{_CJK_LEAD_INS})\s*(?:[:：▶►>»]|$)).{{0,120}}$"
 )
-_LEAD_IN_ALONE = re.compile(
-    rf"^[{_OPEN}]*(?:{_LATIN}|{_CJK_LEAD_INS})[{_CLOSE}:：]*$", re.IGNORECASE
-)
+_LEAD_IN_ALONE = re.compile(rf"^[{_OPEN}]*(?:{_LATIN}|{_CJK_LEAD_INS}){_TRAIL}", re.IGNORECASE)
 _BLOCKS = ("p", "div", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "aside")
 _LISTS = frozenset({"ul", "ol", "p", "div", "li"})
 

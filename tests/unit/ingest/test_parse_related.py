@@ -15,7 +15,15 @@ NOW = datetime(2025, 6, 1, tzinfo=UTC)
 STORY = "The body of the story goes on here in a sentence long enough to be one."
 
 LINES = {
-    "en": ["Read more: Fed holds rates", "Related: Fed", "See also: Kursk", "READ MORE"],
+    "en": [
+        "Read more: Fed holds rates",
+        "Related: Fed",
+        "See also: Kursk",
+        "READ MORE",
+        "Continue reading...",
+        "Read full article >>",
+        "Read more »",
+    ],
     "pt": ["Leia também: Chuvas no RS: mortos chegam a 75", "Leia mais: Enchentes", "LEIA TAMBÉM"],
     "es": ["Lea también: Valencia", "Te puede interesar: La DANA", "Noticias relacionadas"],
     "fr": ["Lire aussi : Notre-Dame rouvre", "À lire aussi", "À LIRE AUSSI : La flèche"],
