@@ -112,8 +112,13 @@ def run_parse(paths: list[str], fmt: str | None, out: TextIO, err: TextIO) -> in
 
 
 def cmd_parse(args: Any, settings: Any) -> int:
-    """Entry point for the `newsdesk parse` subcommand (args.paths, args.fmt)."""
+    """Entry point for the `newsdesk parse` subcommand (args.paths, args.fmt, and the audit's
+    args.coverage / args.verbose when the command line offers them)."""
     del settings  # parsing is offline: no Redis, no service settings
+    if getattr(args, "coverage", False):
+        coverage = field_coverage(list(args.paths), args.fmt)
+        sys.stdout.write(render_coverage(coverage, verbose=getattr(args, "verbose", False)))
+        return 0
     return run_parse(list(args.paths), args.fmt, sys.stdout, sys.stderr)
 
 

@@ -5,11 +5,12 @@ The table is written to build/wire-field-coverage.txt on every run, for docs/FOR
 
 from __future__ import annotations
 
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
 
-from services.ingest.parse_cli import FIELDS, field_coverage, main, render_coverage
+from services.ingest.parse_cli import FIELDS, cmd_parse, field_coverage, main, render_coverage
 
 ROOT = Path(__file__).parents[3]
 WIRE = ROOT / "tests" / "data" / "wire"
@@ -68,6 +69,12 @@ def test_the_table_counts_filled_items_per_format_and_field() -> None:
     assert row[2 + FIELDS.index("byline")] == "1"
     assert row[2 + FIELDS.index("guid")] == "2"
     assert table[2] == "rss\tbyline\ta#1"
+
+
+def test_the_parse_command_runs_the_audit_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    args = Namespace(paths=[str(WIRE / "nitf" / "ap-nitf.xml")], fmt=None, coverage=True)
+    assert cmd_parse(args, None) == 0
+    assert capsys.readouterr().out.startswith("format      items")
 
 
 def test_the_audit_runs_as_a_module(capsys: pytest.CaptureFixture[str]) -> None:
