@@ -1,7 +1,13 @@
-"""`newsdesk parse FILE|DIR [--format F]`: wire files to canonical article JSON lines, offline."""
+"""`newsdesk parse FILE|DIR [--format F]`: wire files to canonical article JSON lines, offline.
+
+`python -m services.ingest.parse_cli --coverage DIR...` prints, per format, how many items
+fill each canonical field (and with -v which items miss it): the audit behind docs/FORMATS.md.
+"""
 
 from __future__ import annotations
 
+import argparse
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -10,7 +16,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from services.ingest.parsers import parse_bytes
+from services.ingest.parsers import ParsedItem, parse_bytes
 from shared.errors import ParseError
 from shared.models import Article, article_id
 
@@ -55,6 +61,31 @@ def _files(paths: list[str]) -> Iterator[tuple[str, Path | None]]:
             yield given, None
 
 
+Read = tuple[str, int, ParsedItem | None]
+
+
+def _items(paths: list[str], fmt: str | None, err: TextIO) -> Iterator[Read]:
+    """(file, index, item) for every item in file order, as it is read; (file, -1, None) for a
+    file that could not be read at all, reported on `err` in one line."""
+    for shown, path in _files(paths):
+        if path is None:
+            err.write(f"{shown}: no such file or directory\n")
+            yield shown, -1, None
+            continue
+        try:
+            items = parse_bytes(path.read_bytes(), filename=path.name, fmt=fmt)
+        except OSError as exc:
+            err.write(f"{shown}: cannot read: {exc.strerror or exc}\n")
+            yield shown, -1, None
+            continue
+        except ParseError as exc:
+            err.write(f"{shown}: {type(exc).__name__}: {exc}\n")
+            yield shown, -1, None
+            continue
+        for index, item in enumerate(items):
+            yield shown, index, item
+
+
 def parsed_articles(
     paths: list[str], fmt: str | None, err: TextIO
 ) -> tuple[list[tuple[str, int, Article]], int]:
@@ -62,27 +93,13 @@ def parsed_articles(
     any file or item could not be read (each reported on `err` in one line), else 0."""
     found: list[tuple[str, int, Article]] = []
     status = 0
-    for shown, path in _files(paths):
-        if path is None:
-            err.write(f"{shown}: no such file or directory\n")
-            status = 1
-            continue
-        try:
-            items = parse_bytes(path.read_bytes(), filename=path.name, fmt=fmt)
-        except OSError as exc:
-            err.write(f"{shown}: cannot read: {exc.strerror or exc}\n")
-            status = 1
-            continue
-        except ParseError as exc:
-            err.write(f"{shown}: {type(exc).__name__}: {exc}\n")
-            status = 1
-            continue
-        for index, item in enumerate(items):
-            if item.article is None:
+    for shown, index, item in _items(paths, fmt, err):
+        if item is None or item.article is None:
+            if item is not None:
                 err.write(f"{shown}#{index}: ParseError: {item.error}\n")
-                status = 1
-                continue
-            found.append((shown, index, item.article))
+            status = 1
+            continue
+        found.append((shown, index, item.article))
     return found, status
 
 
@@ -95,6 +112,65 @@ def run_parse(paths: list[str], fmt: str | None, out: TextIO, err: TextIO) -> in
 
 
 def cmd_parse(args: Any, settings: Any) -> int:
-    """Entry point for the `newsdesk parse` subcommand (args.paths, args.fmt)."""
+    """Entry point for the `newsdesk parse` subcommand (args.paths, args.fmt, and the audit's
+    args.coverage / args.verbose when the command line offers them)."""
     del settings  # parsing is offline: no Redis, no service settings
+    if getattr(args, "coverage", False):
+        coverage = field_coverage(list(args.paths), args.fmt)
+        sys.stdout.write(render_coverage(coverage, verbose=getattr(args, "verbose", False)))
+        return 0
     return run_parse(list(args.paths), args.fmt, sys.stdout, sys.stderr)
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [])
+
+
+def field_coverage(paths: list[str], fmt: str | None = None) -> dict[str, dict[str, list[str]]]:
+    """Per format, per canonical field, the items ("file#n") that leave it empty; the key
+    "" lists every article item of the format (refused items and files are not counted)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for shown, index, item in _items(paths, fmt, io.StringIO()):
+        if item is None or item.article is None:
+            continue
+        misses = out.setdefault(item.format, {"": []})
+        name = f"{shown}#{index}"
+        misses[""].append(name)
+        for field in FIELDS:
+            if not _filled(getattr(item.article, field)):
+                misses.setdefault(field, []).append(name)
+    return out
+
+
+def render_coverage(coverage: dict[str, dict[str, list[str]]], *, verbose: bool = False) -> str:
+    """A table of filled/total per format and field; verbose adds the items that miss each."""
+    short = [f[:8] for f in FIELDS]
+    lines = ["format      items " + " ".join(f"{s:>8}" for s in short)]
+    for kind in sorted(coverage):
+        misses = coverage[kind]
+        total = len(misses[""])
+        cells = [f"{total - len(misses.get(f, [])):>8}" for f in FIELDS]
+        lines.append(f"{kind:<11} {total:>5} " + " ".join(cells))
+    if verbose:
+        for kind in sorted(coverage):
+            for field in FIELDS:
+                for name in coverage[kind].get(field, []):
+                    lines.append(f"{kind}\t{field}\t{name}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m services.ingest.parse_cli --coverage [-v] PATH...` (the parse CLI's audit)."""
+    args = argparse.ArgumentParser(description=main.__doc__)
+    args.add_argument("--coverage", action="store_true", required=True)
+    args.add_argument("-v", "--verbose", action="store_true")
+    args.add_argument("--format", dest="fmt", default=None)
+    args.add_argument("paths", nargs="+")
+    ns = args.parse_args(argv)
+    coverage = field_coverage(list(ns.paths), ns.fmt)
+    sys.stdout.write(render_coverage(coverage, verbose=ns.verbose))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -59,7 +59,9 @@ def _draft(header: re.Match[str] | None, body: str, trailer: re.Match[str] | Non
     out.paragraphs = [p for p in paragraphs if p and not _RULE.match(p)]
     if trailer:
         mm, dd, yy, hh, mi = (int(g) for g in trailer.groups())
-        out.published_at = datetime(2000 + yy, mm, dd, hh, mi, tzinfo=UTC)
+        # The only full time ANPA carries: when the wire created and sent this take.
+        sent = datetime(2000 + yy, mm, dd, hh, mi, tzinfo=UTC)
+        out.firstcreated = out.versioncreated = out.published_at = sent
     if header:
         _header_fields(out, header)
     return out

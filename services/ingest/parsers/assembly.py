@@ -13,6 +13,7 @@ from shared.errors import ParseError
 from shared.models import Article, Image, Subject
 
 from . import datelines
+from .related import without_related
 from .sanitize import clean_line, paragraphs_to_html, sanitize_html
 
 Outcome = Article | ParseError
@@ -130,14 +131,6 @@ def _unique(values: list[str]) -> list[str]:
     return list(seen.values())
 
 
-def _dateline(draft: Draft, body_text: str) -> str | None:
-    if draft.dateline:
-        return draft.dateline
-    if body_text.strip():
-        return datelines.extract(body_text)
-    return datelines.from_wire_field(draft.wire_dateline)
-
-
 def validation_error(exc: ValidationError) -> ParseError:
     """The first problem pydantic found, as the project's error with the field it names."""
     err = exc.errors()[0]
@@ -154,7 +147,8 @@ def _status(draft: Draft, now: datetime) -> str:
 def assemble(draft: Draft, ctx: Context) -> Outcome:
     """The validated article, or a ParseError naming the field that made it invalid."""
     headline = clean_line(draft.headline)
-    paragraphs = [p for p in (p.strip() for p in draft.paragraphs) if p]
+    # "Leia também: …" names another story: its words must not reach the taggers.
+    paragraphs = without_related([p for p in (p.strip() for p in draft.paragraphs) if p])
     body_text = "\n\n".join(paragraphs)
     published = draft.published_at or draft.versioncreated or draft.firstcreated
     status = _status(draft, ctx.now)
@@ -174,7 +168,8 @@ def assemble(draft: Draft, ctx: Context) -> Outcome:
             headline=headline,
             subheadline=clean_line(draft.subheadline) or None,
             byline=clean_line(draft.byline) or None,
-            dateline=_dateline(draft, body_text),
+            dateline=draft.dateline
+            or datelines.choose(draft.wire_dateline, body_text, byline=draft.byline),
             language=language(draft.language),
             section=clean_line(draft.section) or None,
             url=(draft.url or "").strip() or None,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from .timestamps import MONTHS
 
 _DASH = r"(?:—|–|―|-{1,2}|_)"
 _LEAD = re.compile(rf"^(?P<lead>[^\n]{{1,90}}?)\s*\.?\s*{_DASH}(?=\s)")
 _AGENCY_FIRST = re.compile(rf"^\(\s*[^()\s]{{2,12}}\s*\)\s*{_DASH}\s*(?P<lead>[^,\n]{{2,40}}),")
+# Nordic agencies put the agency between slashes: "København /ritzau/:", "Oslo /NTB/:".
+_SLASH_AGENCY = re.compile(
+    rf"^(?P<lead>[^\W\d_][^/\n,:]{{0,40}}?)\s*/\s*[^\W\d_]{{2,12}}\s*/\s*(?::|{_DASH})"
+)
 _BRACKET = re.compile(
     r"^[【〔［\[]\s*(?P<place>[^】〕］\]=＝\s]{1,20})\s*(?:[=＝][^】〕］\]]*)?[】〕］\]]"
 )
@@ -66,7 +71,7 @@ def _from_paragraph(para: str) -> str | None:
         match = pattern.match(text)
         if match and match.group("place") not in _NOT_TAGS:
             return _JP_AGENCY.sub("", match.group("place")) or match.group("place")
-    match = _AGENCY_FIRST.match(text)
+    match = _AGENCY_FIRST.match(text) or _SLASH_AGENCY.match(text)
     if match:
         return _place(match.group("lead"), agency=True, dash="-")
     match = _LEAD.match(text)
@@ -122,3 +127,36 @@ def from_wire_field(value: str | None) -> str | None:
     if words[0].lower().rstrip(".") in MONTHS or words[0].lower().rstrip(".") in _WEEKDAYS:
         return None
     return head
+
+
+def choose(wire_field: str | None, body_text: str, *, byline: str | None = None) -> str | None:
+    """The wire's own dateline, spelt as the body writes it when the body opens with that place.
+
+    The wire's field wins when the two name different places: it is what the desk filed, while
+    the body's first words may only look like a place. A field that repeats the byline is a CMS
+    that put the author where the place belongs, not a dateline.
+    """
+    wire = from_wire_field(wire_field)
+    if wire and byline and _names_the_author(wire, byline):
+        wire = None
+    body = extract(body_text) if body_text.strip() else None
+    if body and (wire is None or same_place(body, wire)):
+        return body
+    return wire
+
+
+def _names_the_author(place: str, byline: str) -> bool:
+    """A CMS put the author in the place field: located "Aaron J. Staples", byline "Aaron J.
+    Staples, Michigan State University". One word may well begin a name ("Sydney Smith")."""
+    words = byline.split()
+    if words and words[0].casefold() in _BY:
+        words = words[1:]
+    return len(place.split()) > 1 and " ".join(words).casefold().startswith(place.casefold())
+
+
+def same_place(one: str, other: str) -> bool:
+    """One place spelt twice: "GROSSETO" and "Grossetto", "Frankfurt" and "Frankfurt/Main"."""
+    a, b = one.casefold(), other.casefold()
+    if a.startswith(b) or b.startswith(a):
+        return True
+    return SequenceMatcher(None, a, b).ratio() >= 0.8

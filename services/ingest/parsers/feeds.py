@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,18 +16,31 @@ from shared.models import Image
 
 from .assembly import Context, Draft, Outcome, assemble
 from .charset import declared_charset, decode
+from .related import drop_related
 from .sanitize import element_paragraphs, paragraphs_to_html, parse_fragment
 from .timestamps import parse_wire
 from .xml_safety import prolog
 
-# WordPress and friends append "The post X appeared first on Site." to every item.
+# WordPress and friends append "The post X appeared first on Site." to every item, translated.
 _FOOTER = re.compile(
-    r"^(?:The post|O post|El post|Le post|Il post|L'articolo|Der Beitrag|La entrada|Het bericht)"
-    r"\s.{1,400}\s(?:appeared first on|apareceu primeiro em|apareció primero en|"
-    r"est apparu en premier sur|è apparso per la prima volta su|erschien zuerst auf|"
-    r"verscheen eerst op)\s.{1,200}$",
+    r"^(?:(?:The post|O post|O artigo|El post|La entrada|Le post|L['’]article|Il post|"
+    r"L['’]articolo|Der Beitrag|Het bericht|Inlägget|Indlægget|Innlegget|Artykuł|Wpis|"
+    r"Příspěvek|Сообщение|Запись|Запис|Pos|Το άρθρο|Artikkeli|Yazı)"
+    r"\s.{1,400}\s(?:appeared first on|apareceu primeiro em|aparece primeiro em|"
+    r"apareció primero en|se publicó primero en|est apparu en premier sur|"
+    r"è apparso per la prima volta su|è apparso prima su|erschien zuerst auf|"
+    r"verscheen eerst op|dök först upp på|blev vist først på|dukket først opp på|"
+    r"pojawił się (?:pierwszy raz|najpierw) (?:w|na)|pochodzi z serwisu|"
+    r"se nejdříve objevil na|появились сначала на|впервые появилась на|"
+    r"спершу з'явилася на|muncul pertama kali di|εμφανίστηκε πρώτα στο|"
+    r"julkaistiin ensin sivustolla|ilk olarak)\s.{1,200}"
+    r"|ظهرت (?:المقالة|التدوينة) .{1,400} أولاً على .{1,200}"
+    r"|投稿\s?.{1,400}は\s?.{1,200}に最初に表示されました。?"
+    r"|文章.{1,400}最先出现在.{1,200}"
+    r"|.{1,400} 글이 .{1,200}에 처음 등장했습니다\.?)$",
     re.IGNORECASE | re.DOTALL,
 )
+_EMAIL = re.compile(r"[<(]?\s*(?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[>)]?")
 _XML_DECL_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*([\"'])")
 
 
@@ -50,33 +64,59 @@ def parse(data: bytes, ctx: Context) -> list[Outcome]:
     entries = [
         e for e in entries if any(e.get(k) for k in ("id", "link", "title", "summary", "content"))
     ]
+    channel = feed.get("feed") or {}
+    # Atom: a feed's authors are every entry's that names none (RFC 4287, 4.2.1); an RSS
+    # channel's managingEditor is a contact, not a byline.
     atom = str(feed.get("version", "")).startswith("atom")
-    lang = (feed.get("feed") or {}).get("language")
-    return [_outcome(entry, atom, lang, ctx) for entry in entries]
+    fallback = _Fallback(channel.get("language"), _byline(channel) if atom else None)
+    return [_outcome(entry, fallback, ctx) for entry in entries]
 
 
-def _outcome(entry: Any, atom: bool, feed_lang: str | None, ctx: Context) -> Outcome:
+@dataclass(frozen=True)
+class _Fallback:
+    """What an item inherits from its feed when it says nothing itself."""
+
+    language: str | None
+    byline: str | None
+
+
+def _outcome(entry: Any, fallback: _Fallback, ctx: Context) -> Outcome:
     try:
-        return assemble(_draft(entry, atom, feed_lang), ctx)
+        return assemble(_draft(entry, fallback), ctx)
     except ParseError as exc:
         return exc
 
 
-def _draft(entry: Any, atom: bool, feed_lang: str | None) -> Draft:
+def _draft(entry: Any, fallback: _Fallback) -> Draft:
     out = Draft(kind="feed", guid=entry.get("id") or entry.get("link"))
     out.headline = _plain(entry.get("title_detail") or {}, entry.get("title"))
-    order = ("updated", "published") if atom else ("published", "updated")
-    out.published_at = next((t for t in (_time(entry, k) for k in order) if t), None)
-    out.byline = entry.get("author")
+    # Atom `published` and RSS `pubDate` say when the item first appeared, Atom `updated` (or
+    # dcterms:modified) when this version did; a listing shows the first, else the latter.
+    out.firstcreated = _time(entry, "published")
+    out.versioncreated = _time(entry, "updated")
+    out.published_at = out.firstcreated or out.versioncreated
+    out.byline = _byline(entry) or fallback.byline
     out.url = entry.get("link")
     tags = [t.get("term") for t in entry.get("tags") or [] if t.get("term")]
     out.keywords, out.section = tags, (tags[0] if tags else None)
     detail = _body_detail(entry)
     out.language = detail.get("language") or (entry.get("title_detail") or {}).get("language")
-    out.language = out.language or feed_lang
+    out.language = out.language or fallback.language
     out.paragraphs, out.body_html = _body(detail)
     out.images = _images(entry)
     return out
+
+
+def _byline(entry: Any) -> str | None:
+    """Authors' names: an address ("Name (a@b.c)", "a@b.c (Name)", <email>) is contact."""
+    names: list[str] = []
+    for author in entry.get("authors") or [entry.get("author_detail") or {}]:
+        name = _EMAIL.sub("", str(author.get("name") or "")).strip(" ()<>,")
+        if name and name not in names:
+            names.append(name)
+    if names:
+        return ", ".join(names)
+    return _EMAIL.sub("", entry.get("author") or "").strip(" ()<>,") or None
 
 
 def _time(entry: Any, key: str) -> datetime | None:
@@ -117,6 +157,7 @@ def _paragraphs_of(markup: str) -> tuple[list[str], str | None]:
     for para in list(root.iter("p")):
         if _FOOTER.match(" ".join("".join(para.itertext()).split())):
             para.drop_tree()
+    drop_related(root)
     paragraphs = [p for p in element_paragraphs(root) if not _FOOTER.match(p)]
     markup = (root.text or "") + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in root

@@ -16,6 +16,7 @@ from shared.models import Image
 
 from .assembly import Context, Draft, Outcome, assemble, language
 from .charset import declared_charset, decode
+from .related import drop_related
 from .sanitize import clean_line, element_paragraphs
 from .timestamps import is_time_line, parse_time_line, parse_wire
 
@@ -85,6 +86,7 @@ def _draft(root: etree._Element, source: str) -> Draft:
     known = {out.headline, out.byline or ""}
     if container is not None:
         _prune(container)
+        drop_related(container)
         paragraphs = element_paragraphs(container)
     else:
         extracted = trafilatura.extract(source, include_comments=False, favor_precision=True)

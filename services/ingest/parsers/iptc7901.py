@@ -73,7 +73,8 @@ def _draft(
     paragraphs = plain_paragraphs(rest)
     cut = next((i for i, p in enumerate(paragraphs) if _NOTES.match(p)), len(paragraphs))
     out.paragraphs = paragraphs[:cut]
-    out.published_at = _sent(trailer, ctx)
+    # The trailer's time of origin is the only time 7901 carries: creation and this version.
+    out.firstcreated = out.versioncreated = out.published_at = _sent(trailer, ctx)
     source = ""
     if header:
         out.urgency = int(header.group("prio"))

@@ -7,8 +7,9 @@ from lxml import etree
 from shared.errors import ParseError
 from shared.models import Image, Subject
 
-from . import assembly, nitf
+from . import assembly, datelines, nitf
 from .assembly import Context, Draft, Outcome, assemble, subject, to_int
+from .sanitize import WIRE_SKIP, html_to_paragraphs
 from .timestamps import parse_wire
 from .xml_safety import parse_xml
 from .xmlfields import attr, body, find, path_attr, path_text, plain_paragraphs, text
@@ -27,18 +28,25 @@ def parse(data: bytes, ctx: Context) -> list[Outcome]:
     else:
         raise ParseError(f"not NewsML-G2: root element is <{root.tag}>")
     news = [el for el in elements if el.tag == "newsItem"]
-    if not news:
+    packages = [el for el in elements if el.tag == "packageItem" and _stands_alone(el)]
+    if not news and not packages:
         kinds = ", ".join(sorted({el.tag for el in elements})) or "no items"
         raise ParseError(
-            f"NewsML-G2 document holds no newsItem ({kinds}): a package only references "
-            "its items, so it carries no article of its own"
+            f"NewsML-G2 document holds no newsItem ({kinds}) and no package with a headline: "
+            "a package only references its items, so it carries no article of its own"
         )
     texts = [el for el in news if not _is_media(el)]
     media = [el for el in news if _is_media(el)]
-    if not texts:
-        return [_outcome(el, ctx, []) for el in media]
-    images = [img for img in map(_picture, media) if img]
-    return [_outcome(el, ctx, images) for el in texts]
+    images = [img for img in map(_picture, media) if img] if texts else []
+    articles = set(packages) | set(texts or media)
+    return [_outcome(el, ctx, images if el in texts else []) for el in elements if el in articles]
+
+
+def _stands_alone(package: etree._Element) -> bool:
+    """A package with a headline is a story a desk can list (a kill needs none)."""
+    content = find(package, "contentMeta")
+    status = path_attr(package, "itemMeta/pubStatus", "qcode") or ""
+    return bool(_headlines(content)[0]) or status.lower().endswith("canceled")
 
 
 def _is_media(item: etree._Element) -> bool:
@@ -72,8 +80,12 @@ def _draft(item: etree._Element) -> Draft:
     out.urgency = to_int(path_text(content, "urgency"))
     out.headline, out.subheadline = _headlines(content)
     out.byline = path_text(content, "by")
-    out.wire_dateline = path_text(content, "dateline")
-    out.language = path_attr(content, "language", "tag") or attr(item, "lang")
+    out.wire_dateline = _dateline(content)
+    out.language = (
+        path_attr(content, "language", "tag")
+        or attr(item, "lang")
+        or path_attr(content, "headline", "lang")
+    )
     out.subjects = _subjects(content)
     out.keywords = [k for k in (text(el) for el in _all(content, "keyword")) if k]
     _content(out, find(item, "contentSet"))
@@ -93,6 +105,19 @@ def _headlines(content: etree._Element | None) -> tuple[str, str | None]:
         else:
             main = main or text(el)
     return main or "", sub
+
+
+def _dateline(content: etree._Element | None) -> str | None:
+    """The dateline as written when it names a place; else the first `located` with a name
+    (Reuters sends a timestamp as its dateline, the IPTC examples only `located`)."""
+    written = path_text(content, "dateline")
+    if datelines.from_wire_field(written):
+        return written
+    for el in _all(content, "located"):
+        name = path_text(el, "name") or attr(el, "literal")
+        if name:
+            return name
+    return None
 
 
 def _subjects(content: etree._Element | None) -> list[Subject]:
@@ -123,7 +148,11 @@ def _content(out: Draft, content_set: etree._Element | None) -> None:
                 return
     for data in _all(content_set, "inlineData"):
         if "headline" not in (attr(data, "rendition") or ""):
-            out.paragraphs = plain_paragraphs(data.text)
+            raw = (data.text or "").strip()
+            if raw.startswith("<"):  # ANSA sends HTML as text/plain
+                out.paragraphs, out.body_html = html_to_paragraphs(raw, WIRE_SKIP), raw
+            else:
+                out.paragraphs = plain_paragraphs(raw)
             if out.paragraphs:
                 return
 

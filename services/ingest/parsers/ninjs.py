@@ -73,6 +73,7 @@ def _draft(item: dict[str, Any]) -> Draft:
     draft.urgency = to_int(item.get("urgency"))
     draft.headline, draft.subheadline = _headlines(item)
     draft.byline = _text(item.get("by")) or _text(item.get("byline")) or _authors(item)
+    draft.wire_dateline = _located(item)
     draft.language = _text(item.get("language"))
     draft.url = _text(item.get("url"))
     draft.firstcreated = parse_wire(_text(item.get("firstcreated")))
@@ -114,6 +115,26 @@ def _headlines(item: dict[str, Any]) -> tuple[str, str | None]:
         first = _dicts(item.get("headlines"))
         main = _text(first[0].get("value")) if first else None
     return main or "", sub
+
+
+def _located(item: dict[str, Any]) -> str | None:
+    """ninjs `located`; dialects send a `dateline` (text or object) or a `datelines` list."""
+    for key in ("located", "dateline", "datelines"):
+        found = _place_text(item.get(key))
+        if found:
+            return found
+    return None
+
+
+def _place_text(value: Any) -> str | None:
+    """A place as text: a string, or an object's text/city/name (Superdesk nests `located`)."""
+    if isinstance(value, list):
+        return next((t for t in map(_place_text, value) if t), None)
+    if isinstance(value, dict):
+        entry = _lower(value)
+        keys = ("text", "city", "name", "value", "located")
+        return next((t for t in (_place_text(entry.get(k)) for k in keys) if t), None)
+    return _text(value)
 
 
 def _authors(item: dict[str, Any]) -> str | None:

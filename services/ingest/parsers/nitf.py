@@ -41,11 +41,12 @@ def draft(nitf: etree._Element) -> Draft:
     out.subheadline = sub if sub and sub != out.headline else None
     out.byline = _byline(find(body_head, "byline"))
     out.wire_dateline = _dateline(find(body_head, "dateline"))
-    out.language = attr(nitf, "baselang") or attr(find(nitf, "body"), "lang")
+    out.language = attr(nitf, "baselang") or attr(nitf, "lang") or attr(find(nitf, "body"), "lang")
     issued = path_attr(docdata, "date.issue", "norm") or path_attr(
         head, "pubdata", "date.publication"
     )
-    out.published_at = out.versioncreated = parse_wire(issued)
+    # NITF has one issue time: it is when this document was created, first or again.
+    out.published_at = out.versioncreated = out.firstcreated = parse_wire(issued)
     out.subjects = _subjects(head)
     out.keywords = [k for k in (attr(el, "key") for el in _all(docdata, "key-list/keyword")) if k]
     content = find(nitf, "body/body.content")

@@ -10,6 +10,7 @@ from shared.models import Image
 from . import datelines
 from .assembly import Context, Draft, Outcome, assemble
 from .charset import decode
+from .related import is_lead_in, is_related
 from .timestamps import is_time_line, parse_time_line
 
 _SEPARATOR = re.compile(r"^[-–—*•·|=_]{1,3}$")
@@ -71,7 +72,7 @@ def _draft(lines: list[str], ctx: Context) -> Draft:
     out.url = next((ln for ln in front if _URL.match(ln)), None)
     out.images = [Image(caption=c) for c in front if not (_is_byline(c) or _URL.match(c))]
     end = _article_end(lines, start)
-    out.paragraphs = [ln for ln in lines[start:end] if not _BOILERPLATE.search(ln)]
+    out.paragraphs = [ln for ln in _story_lines(lines[start:end]) if not _BOILERPLATE.search(ln)]
     out.section = _section(lines[end:])
     return out
 
@@ -103,9 +104,40 @@ def _article_end(lines: list[str], start: int) -> int:
         line = lines[i]
         if _SEPARATOR.match(line):
             return i - 1 if i - 1 >= start and _is_heading(lines[i - 1]) else i
-        if _is_heading(line) and _LIST_HEADING.search(line):
+        if is_related(line) and not is_lead_in(line):
+            continue  # "Leia também: <title>" is one line: assemble drops it, the story goes on
+        if is_lead_in(line) or (_is_heading(line) and _LIST_HEADING.search(line)):
+            if is_lead_in(line) and _story_follows(lines, i + 1):
+                continue  # "Leia também" and its links inside the story: _story_lines drops them
             return i
     return len(lines)
+
+
+def _is_story(line: str) -> bool:
+    """A paragraph of the story, not the title of a linked one."""
+    return len(line) >= 160 or (len(line) >= 60 and bool(_SENTENCE_END.search(line)))
+
+
+def _story_follows(lines: list[str], start: int) -> bool:
+    for line in lines[start : start + 5]:
+        if _SEPARATOR.match(line) or (_is_heading(line) and _LIST_HEADING.search(line)):
+            return False
+        if _is_story(line):
+            return True
+    return False
+
+
+def _story_lines(lines: list[str]) -> list[str]:
+    """The story without the link titles a lone lead-in ("LEIA TAMBÉM") introduces."""
+    out: list[str] = []
+    after_lead_in = False
+    for line in lines:
+        if is_lead_in(line):
+            after_lead_in = True
+        elif not (after_lead_in and not _is_story(line)):
+            after_lead_in = False
+            out.append(line)
+    return out
 
 
 def _section(tail: list[str]) -> str | None:
