@@ -4,8 +4,8 @@ Runs on the local Redis under a unique prefix and deletes its keys at the end. E
 reads the same events from one stream (one consumer group each): ingest's payload, one field
 `__data__` holding the ViewEvent as plain JSON (what `POST /v1/views` XADDs). Loops:
 (a) raw redis-py XREADGROUP + ViewEvent (pydantic) parse + one XACK per batch, the baseline
-    DESIGN.md measured; (b) the same with replies left unparsed and orjson only, the fastest
-    a Python consumer reads; (c) FastStream 0.7's batch subscriber (max_records=1000);
+    the project started from; (b) the same with replies left unparsed and orjson only, the
+    fastest a Python consumer reads; (c) FastStream 0.7's batch subscriber (max_records=1000);
 (d) the ranking service's own views consumer (`StreamRunner` + `ViewsHandler` + `RankingStore`,
     every counter on: sections, entities, topics via the lists, unique readers, bot filter,
     repeat filter, exactly-once), timed until every entry is acked and every pending count folded.

@@ -83,8 +83,8 @@ def document_consumer(
     """Declares a consumer group in the broker's AsyncAPI document.
 
     The broker is never started: `shared.consumer.runner.StreamRunner` consumes (FastStream
-    0.7's subscribers neither reclaim, nor read ahead, nor survive a lost group, see
-    DESIGN). The declaration only gives the document the channel and its payload schema.
+    0.7's subscribers neither reclaim, nor read ahead, nor survive a lost group: see
+    docs/CONSUMERS.md). The declaration only gives the document the channel and its payload schema.
     """
 
     async def documented(message: BaseModel) -> None:  # never called

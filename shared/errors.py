@@ -35,7 +35,3 @@ class ParseError(PermanentError):
 
 class UnsupportedFormatError(ParseError):
     """The content type or sniffed format is not one ingest reads (HTTP 415)."""
-
-
-class SchemaVersionError(PermanentError):
-    """A message from a newer writer than this reader knows."""

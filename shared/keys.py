@@ -40,9 +40,6 @@ class Keys:
     def views(self) -> str:
         return self._k(STREAM_VIEWS)
 
-    def dlq(self, stream: str) -> str:
-        return f"{stream}{DLQ_SUFFIX}"
-
     def streams(self) -> list[str]:
         return [self.raw, self.enriched, self.views]
 

@@ -1,6 +1,6 @@
 """The consumer-group loop every stream runs on: raw XREADGROUP batches into a handler.
 
-It keeps the guarantees DESIGN asks of every consumer:
+It keeps the guarantees the README promises of every consumer:
 
 - a poison entry (whatever its decode raises) is dead-lettered alone, at once, and acked;
 - the next `readahead` batches are read while earlier ones are handled (`inflight` at once);

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 
 class RankedItem(BaseModel):
-    """One row of /v1/popular, /v1/ranking or /v1/trending (the shape issue 5 fixes)."""
+    """One row of /v1/popular, /v1/ranking or /v1/trending ."""
 
     rank: int
     id: str
