@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,12 @@ class RedisProcess:
 
 
 def start_redis(
-    port: int, data_dir: Path, *, fsync: str = "everysec", wait_s: float = 10.0
+    port: int,
+    data_dir: Path,
+    *,
+    fsync: str = "everysec",
+    wait_s: float = 10.0,
+    extra: Sequence[str] = (),
 ) -> RedisProcess:
     binary = shutil.which("redis-server")
     if binary is None:
@@ -86,6 +92,7 @@ def start_redis(
         "no",
         "--logfile",
         str(data_dir / "redis.log"),
+        *extra,
     ]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     handle = RedisProcess(port, data_dir, process)

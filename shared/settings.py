@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     redis_username: str | None = None
     redis_password: SecretStr | None = None
     key_prefix: str = Field(default="newsdesk", pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+    # A Redis Cluster: NEWSDESK_REDIS_URL names any one node; the client finds the others.
+    redis_cluster: bool = False
+    # Streams and the keys one atomic step touches are split by article into this many
+    # shards, each under its own hash tag ({prefix:<shard>}), so a cluster spreads them.
+    shards: int = Field(default=1, ge=1, le=1024)
 
     host: str = "127.0.0.1"
     ingest_port: int = Field(default=8000, ge=1, le=65535)
