@@ -19,18 +19,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from importlib import resources
 from typing import Any, cast
 
 import numpy as np
 import orjson
 import redis
-from redis.typing import EncodableT, FieldT
 
 from services.enricher.taggers.stories import (
+    CANDIDATES,
     REPRESENTATIVES,
     STORIES_PER_BUCKET,
     WINDOW,
-    Changes,
     Member,
     Placement,
     Sample,
@@ -46,6 +46,9 @@ from shared.settings import Settings
 RECORD_TTL_S = 30 * 24 * 3600
 WINDOW_TTL_S = int(WINDOW.total_seconds()) + 3600
 _PUSHED = b"n"
+# Samples read per article before placing a batch: more than are compared, because articles
+# placed earlier in the batch can reorder the candidates of later ones (a miss costs a read).
+PREFETCH = 2 * CANDIDATES
 
 
 class RedisStoryIndex:
@@ -55,6 +58,9 @@ class RedisStoryIndex:
         self.client = client
         self.keys = keys
         self.clock = clock
+        self._read_script = client.register_script(_script("story_read.lua"))
+        self._samples_script = client.register_script(_script("story_samples.lua"))
+        self._write_script = client.register_script(_script("story_write.lua"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStoryIndex:
@@ -68,7 +74,7 @@ class RedisStoryIndex:
         proposed: list[str] = []
         for p, found in zip(placements, ids, strict=True):
             known = state.records.get(p.key)
-            proposed += [known.story_id if known else p.key, *state.candidates(found)]
+            proposed += [known.story_id if known else p.key, *state.candidates(found, PREFETCH)]
         state.ensure(proposed)
         matches = [state.place(p, found) for p, found in zip(placements, ids, strict=True)]
         self._write(state)
@@ -76,68 +82,72 @@ class RedisStoryIndex:
 
     def _read(self, state: StoryState, keys: list[str], bucket_ids: Collection[str]) -> None:
         unique = list(dict.fromkeys(keys))
-        ordered = sorted(bucket_ids)
-        with self.client.pipeline(transaction=False) as pipe:
-            for key in unique:
-                pipe.hmget(self.keys.story(key), ["story_id", "published_at"])
-            for bucket in ordered:
-                pipe.zrange(self.keys.story_bucket(bucket), 0, -1, withscores=True)
-            replies = pipe.execute()
-        for key, (story_id, published) in zip(unique, replies[: len(unique)], strict=True):
+        ordered = list(bucket_ids)
+        names = [self.keys.story(k) for k in unique]
+        names += [self.keys.story_bucket(b) for b in ordered]
+        records, rows = cast(list[Any], self._read_script(keys=names, args=[len(unique)]))
+        for key, (story_id, published) in zip(unique, records, strict=True):
             if story_id is not None:
                 state.records[key] = StoryRecord(key, story_id.decode(), _when(published))
-        for bucket, rows in zip(ordered, replies[len(unique) :], strict=True):
-            if rows:
-                state.buckets[bucket] = {m.decode(): float(s) for m, s in rows}
+        for bucket, flat in zip(ordered, rows, strict=True):
+            if flat:
+                state.buckets[bucket] = {
+                    m.decode(): float(score) for m, score in zip(flat[::2], flat[1::2], strict=True)
+                }
 
     def _samples(self, stories: Collection[str]) -> dict[str, Sample]:
         ordered = list(stories)
-        with self.client.pipeline(transaction=False) as pipe:
-            for story in ordered:
-                pipe.hgetall(self.keys.story_sample(story))
-            replies = cast(list[dict[bytes, bytes]], pipe.execute())
-        return {s: _sample(raw) for s, raw in zip(ordered, replies, strict=True) if raw}
+        names = [self.keys.story_sample(s) for s in ordered]
+        replies = cast(list[list[bytes]], self._samples_script(keys=names))
+        return {s: _sample(flat) for s, flat in zip(ordered, replies, strict=True) if flat}
 
     def _write(self, state: StoryState) -> None:
-        changes: Changes = state.changes
+        changes = state.changes
         if not changes.records:
             return
-        with self.client.pipeline(transaction=True) as pipe:
-            for record in changes.records.values():
-                key = self.keys.story(record.key)
-                pipe.hset(key, mapping=_record_fields(record))
-                pipe.expire(key, RECORD_TTL_S)
-            for story, slots in changes.samples.items():
-                sample = state.samples[story]
-                fields: dict[FieldT, EncodableT] = {_PUSHED: sample.pushed}
-                for slot in slots:
-                    fields[str(slot)] = _pack(cast(Member, sample.slots[slot]))
-                key = self.keys.story_sample(story)
-                pipe.hset(key, mapping=fields)
-                pipe.expire(key, WINDOW_TTL_S)
-            for bucket, scores in changes.buckets.items():
-                key = self.keys.story_bucket(bucket)
-                pipe.zadd(key, cast(Any, scores), gt=True)
-                pipe.zremrangebyrank(key, 0, -STORIES_PER_BUCKET - 1)
-                pipe.expire(key, WINDOW_TTL_S)
-            pipe.execute()
+        names = [self.keys.story(k) for k in changes.records]
+        names += [self.keys.story_sample(s) for s in changes.samples]
+        names += [self.keys.story_bucket(b) for b in changes.buckets]
+        members: list[bytes] = []
+        samples = []
+        for story, slots in changes.samples.items():
+            sample, ordered = state.samples[story], sorted(slots)
+            samples.append([sample.pushed, [str(slot) for slot in ordered]])
+            members += [_pack(cast(Member, sample.slots[slot])) for slot in ordered]
+        payload = {
+            "records": [[r.story_id, _iso(r.published_at)] for r in changes.records.values()],
+            "samples": samples,
+            "buckets": [_entries(scores) for scores in changes.buckets.values()],
+            "record_ttl": RECORD_TTL_S,
+            "window_ttl": WINDOW_TTL_S,
+            "cap": STORIES_PER_BUCKET,
+        }
+        self._write_script(keys=names, args=[orjson.dumps(payload), *members])
         changes.clear()
+
+
+def _entries(scores: dict[str, float]) -> list[str]:
+    """ZADD's score-member pairs; scores as repr text, which Redis parses back exactly."""
+    return [text for story, score in scores.items() for text in (repr(score), story)]
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when else ""
+
+
+def _script(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text()
 
 
 def _when(raw: bytes | None) -> datetime | None:
     return datetime.fromisoformat(raw.decode()) if raw else None
 
 
-def _record_fields(record: StoryRecord) -> dict[FieldT, EncodableT]:
-    published = record.published_at.isoformat() if record.published_at else ""
-    return {"story_id": record.story_id, "published_at": published}
-
-
 def _pack(member: Member) -> bytes:
     """JSON of the small fields, a newline (JSON escapes its own), the raw signature."""
     meta = {
         "key": member.key,
-        "published_at": member.published_at.isoformat() if member.published_at else None,
+        "published_at": _iso(member.published_at) or None,
         "anchors": sorted(member.anchors),
         "dtype": member.hashvalues.dtype.str,
     }
@@ -156,10 +166,11 @@ def _unpack(raw: bytes) -> Member:
     )
 
 
-def _sample(raw: dict[bytes, bytes]) -> Sample:
-    sample = Sample(pushed=int(raw.get(_PUSHED, b"0")))
+def _sample(flat: list[bytes]) -> Sample:
+    fields = dict(zip(flat[::2], flat[1::2], strict=True))
+    sample = Sample(pushed=int(fields.get(_PUSHED, b"0")))
     for slot in range(REPRESENTATIVES):
-        packed = raw.get(str(slot).encode())
+        packed = fields.get(str(slot).encode())
         if packed is not None:
             sample.slots[slot] = _unpack(packed)
     return sample

@@ -6,7 +6,6 @@ Signatures are made here; `stories` holds the bounded state that places them.
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 import zlib
 from collections.abc import Sequence
@@ -84,7 +83,7 @@ class MemoryStoryIndex:
     """The whole story state in one process, within the bounds the Redis index keeps."""
 
     def __init__(self) -> None:
-        self.state = StoryState(clock=time.time)
+        self.state = StoryState()
 
     def assign(self, placements: Sequence[Placement]) -> list[StoryMatch]:
         matches = [self.state.place(p) for p in placements]

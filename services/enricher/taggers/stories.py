@@ -10,6 +10,7 @@ a batch touches, places the batch here and writes back `changes`.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -139,16 +140,20 @@ class StoryState:
     """Records by article key, buckets (story -> latest published epoch) and samples by story.
 
     `load` fetches samples not held yet (the Redis index); without it a missing one is empty.
-    `clock` scores undated articles in buckets.
+    `clock` scores undated articles in buckets; without it they count as the latest dated
+    article placed so far, which keeps offline runs reproducible.
     """
 
-    def __init__(self, *, load: SampleLoader | None = None, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, *, load: SampleLoader | None = None, clock: Callable[[], float] | None = None
+    ) -> None:
         self.records: dict[str, StoryRecord] = {}
         self.buckets: dict[str, dict[str, float]] = {}
         self.samples: dict[str, Sample] = {}
         self.changes = Changes()
         self._load = load
         self._clock = clock
+        self._latest = 0.0
 
     def place(self, p: Placement, ids: Sequence[str] | None = None) -> StoryMatch:
         """A known key is a new version of its story; else join the closest recent story.
@@ -169,7 +174,7 @@ class StoryState:
         self._remember(best[0] if best else p.key, member, ids)
         return StoryMatch(best[0] if best else p.key, best[1].key if best else None, None)
 
-    def candidates(self, ids: Sequence[str]) -> list[str]:
+    def candidates(self, ids: Sequence[str], limit: int = CANDIDATES) -> list[str]:
         """Stories sharing buckets with an article, those sharing the rarest buckets first."""
         weight: dict[str, float] = {}
         latest: dict[str, float] = {}
@@ -179,9 +184,13 @@ class StoryState:
                 continue
             share = 1.0 / len(stories)
             for story, score in stories.items():
-                weight[story] = weight.get(story, 0.0) + share
-                latest[story] = max(latest.get(story, score), score)
-        return sorted(weight, key=lambda s: (-weight[s], -latest[s], s))[:CANDIDATES]
+                if story in weight:
+                    weight[story] += share
+                    latest[story] = max(latest[story], score)
+                else:
+                    weight[story], latest[story] = share, score
+        ranked = heapq.nsmallest(limit, ((-w, -latest[s], s) for s, w in weight.items()))
+        return [story for _, _, story in ranked]
 
     def ensure(self, stories: Collection[str]) -> None:
         """Fetch, in one call, the samples of these stories not held yet."""
@@ -211,10 +220,15 @@ class StoryState:
         self.ensure([story_id])
         slot = self.samples[story_id].add(member)
         self.changes.samples.setdefault(story_id, set()).add(slot)
-        when = member.published_at
-        score = when.timestamp() if when else self._clock()
+        score = self._score(member.published_at)
         for bucket in ids:
             self._enter(bucket, story_id, score)
+
+    def _score(self, when: datetime | None) -> float:
+        if when is not None:
+            self._latest = max(self._latest, when.timestamp())
+            return when.timestamp()
+        return self._clock() if self._clock else self._latest
 
     def _enter(self, bucket: str, story_id: str, score: float) -> None:
         """Raise the story's score in the bucket, dropping the stalest story past the cap.
