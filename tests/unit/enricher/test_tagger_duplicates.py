@@ -139,3 +139,12 @@ def test_a_bucket_keeps_the_latest_stories() -> None:
     full = next(held for held in state.buckets.values() if len(held) == STORIES_PER_BUCKET)
     assert "s0" not in full
     assert f"s{STORIES_PER_BUCKET + 2}" in full
+
+
+def test_an_undated_article_counts_as_the_latest_dated_one_offline() -> None:
+    """No wall clock in the in-memory index: `newsdesk tag` gives the same output every run."""
+    index = MemoryStoryIndex()
+    assign_story(index, "a", signature(WIRE_A), T0, ANCHORS)
+    assign_story(index, "q", signature(OTHER), None, frozenset({"place:Taiwan"}))
+    scores = {s for held in index.state.buckets.values() for s in held.values()}
+    assert scores == {T0.timestamp()}
