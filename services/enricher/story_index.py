@@ -1,17 +1,19 @@
 """The story index in Redis, so every enricher replica places articles in the same clusters.
 
 A batch of articles costs three round trips, whatever its size or its stories' sizes: one
-pipeline reads the batch's records and LSH buckets, one reads the samples of the stories those
-propose, and one MULTI/EXEC writes back what placing the batch in memory changed (the rare
-story that an earlier article of the batch promotes costs one more read). Every key is bounded:
-a bucket holds at most `STORIES_PER_BUCKET` story ids, a sample `REPRESENTATIVES` members.
+script reads the batch's records and LSH buckets (story_read.lua), one the samples of the
+stories those propose (story_samples.lua), and one writes back, as one atomic step, what
+placing the batch in memory changed (story_write.lua). A story that an earlier article of the
+batch promotes into a later one's candidates without having been read costs one more read.
 
-Keys (shared/keys.py): `story:<article>` hash (story id, publication time) outlives the window
-so a late correction still finds the story of its first version; `bucket:<band>:<digest>`
-sorted sets (story id -> latest publication epoch) and `sample:<story>` hashes (slot ->
-packed member, `n` -> members that entered the ring) expire with the clustering window.
-Concurrent replicas only add to buckets and rewrite bounded slots, so a race can cost a
-representative, never a bound. Blocking calls: the enricher runs tagging in a worker thread.
+Keys (shared/keys.py), each bounded: `story:<article>` hash (story id, publication time)
+outlives the window so a late correction still finds the story of its first version;
+`bucket:<band>:<digest>` sorted sets (story id -> latest publication epoch, at most
+`STORIES_PER_BUCKET`) and `sample:<story>` hashes (slot -> packed member, at most
+`REPRESENTATIVES`; `n` -> members that entered the ring) expire with the clustering window.
+Concurrent replicas only raise bucket scores, trim by rank and rewrite bounded slots, so a
+race can cost a representative (or, as before, split a story both start at once), never a
+bound. Blocking calls: the enricher runs tagging in a worker thread.
 """
 
 from __future__ import annotations
