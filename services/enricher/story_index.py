@@ -169,10 +169,11 @@ def _unpack(raw: bytes) -> Member:
 
 
 def _sample(flat: list[bytes]) -> Sample:
-    fields = dict(zip(flat[::2], flat[1::2], strict=True))
-    sample = Sample(pushed=int(fields.get(_PUSHED, b"0")))
-    for slot in range(REPRESENTATIVES):
-        packed = fields.get(str(slot).encode())
-        if packed is not None:
-            sample.slots[slot] = _unpack(packed)
+    """Slots past `REPRESENTATIVES` (written by a version that kept more) are left out."""
+    sample = Sample()
+    for field, value in zip(flat[::2], flat[1::2], strict=True):
+        if field == _PUSHED:
+            sample.pushed = int(value)
+        elif int(field) < REPRESENTATIVES:
+            sample.slots[int(field)] = _unpack(value)
     return sample

@@ -241,3 +241,13 @@ def test_keys_stay_bounded(client: redis.Redis, settings: Settings) -> None:
     assert len(sample) == REPRESENTATIVES + 1  # the slots and the ring's count
     held = [client.zcard(k) for k in client.scan_iter(match=settings.keys.story_bucket("*"))]
     assert max(held) == STORIES_PER_BUCKET
+
+
+def test_slots_past_the_cap_are_ignored(client: redis.Redis, settings: Settings) -> None:
+    """A sample written by a version that kept more representatives still reads."""
+    index = RedisStoryIndex(client, settings.keys)
+    index.assign(copies(2))
+    key = settings.keys.story_sample("c0")
+    client.hset(key, str(REPRESENTATIVES + 3), client.hget(key, "0") or b"")
+    (match,) = index.assign(copies(1, start=2))
+    assert match.story_id == "c0"
