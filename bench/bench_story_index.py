@@ -178,7 +178,7 @@ def one_round(client: redis.Redis, articles: list[Placement], window: int, out: 
                 client.delete(*found[start : start + 1000])
 
 
-def report(name: str, points: Points) -> None:
+def report(name: str, points: Points, target: str) -> None:
     print(f"\n{name}: ms per article (medians)")
     print(
         f"{'article':>8} {'alone':>7} {'CPU':>6} {'baseline':>9} {'ratio':>6} {'batched':>8}"
@@ -198,7 +198,7 @@ def report(name: str, points: Points) -> None:
     last = CHECKPOINTS[-1]
     print(
         f"article {last} / article 1, alone: {alone[last] / alone[1]:.2f}x wall,"
-        f" {cpu[last] / cpu[1]:.2f}x CPU (target <= 1.5x)"
+        f" {cpu[last] / cpu[1]:.2f}x CPU{target}"
     )
 
 
@@ -211,14 +211,18 @@ def main() -> None:
     size = CHECKPOINTS[-1] + args.window + BATCH
     pool = redis.ConnectionPool.from_url(URL, connection_class=Counting)
     client = redis.Redis(connection_pool=pool)
-    sets = [("near-duplicates of one story", burst(size)), ("distinct articles", distinct(size))]
+    # Distinct articles cost more as the buckets fill up to their caps, then stay there.
+    sets = [
+        ("near-duplicates of one story", burst(size), " (target <= 1.5x)"),
+        ("distinct articles", distinct(size), ""),
+    ]
     if args.crowded:
-        sets.append(("distinct articles, crowded buckets", crowded(size)))
-    for name, articles in sets:
+        sets.append(("distinct articles, crowded buckets", crowded(size), ""))
+    for name, articles, target in sets:
         points: Points = {at: Point() for at in CHECKPOINTS}
         for _ in range(args.rounds):
             one_round(client, articles, args.window, points)
-        report(name, points)
+        report(name, points, target)
     client.close()
 
 
