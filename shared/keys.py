@@ -67,11 +67,17 @@ class Keys:
         """Hash: content hash and tags of the last enriched version (re-enrichment skip)."""
         return self._k("enricher", "article", article_id)
 
-    def lsh_prefix(self) -> str:
-        return self._k("enricher", "lsh")
-
     def story(self, article_id: str) -> str:
+        """Hash: the story id and publication time of one article (a late version's story)."""
         return self._k("enricher", "story", article_id)
+
+    def story_bucket(self, bucket: str) -> str:
+        """Sorted set: story id -> latest publication epoch, of one LSH band bucket (capped)."""
+        return self._k("enricher", "bucket", bucket)
+
+    def story_sample(self, story_id: str) -> str:
+        """Hash: a story's representatives by slot, and how many entered its ring (capped)."""
+        return self._k("enricher", "sample", story_id)
 
     # ranking -------------------------------------------------------------------------
     def ranking(self, *parts: str) -> str:

@@ -1,102 +1,179 @@
 """The story index in Redis, so every enricher replica places articles in the same clusters.
 
-LSH bands are Redis sets (`…:lsh:<band>:<hash>` → article keys) that expire with the
-clustering window; each article's signature and story id live in a hash that outlives it,
-so a late correction still finds the story of its first version. Blocking calls: the
-enricher runs tagging in a worker thread.
+A batch of articles costs three round trips, whatever its size or its stories' sizes: one
+script reads the batch's records and LSH buckets (story_read.lua), one the samples of the
+stories those propose (story_samples.lua), and one writes back, as one atomic step, what
+placing the batch in memory changed (story_write.lua). A story that an earlier article of the
+batch promotes into a later one's candidates without having been read costs one more read.
+
+Keys (shared/keys.py), each bounded: `story:<article>` hash (story id, publication time)
+outlives the window so a late correction still finds the story of its first version;
+`bucket:<band>:<digest>` sorted sets (story id -> latest publication epoch, at most
+`STORIES_PER_BUCKET`) and `sample:<story>` hashes (slot -> packed member, at most
+`REPRESENTATIVES`; `n` -> members that entered the ring) expire with the clustering window.
+Concurrent replicas only raise bucket scores, trim by rank and rewrite bounded slots, so a
+race can cost a representative (or, as before, split a story both start at once), never a
+bound. Blocking calls: the enricher runs tagging in a worker thread.
 """
 
 from __future__ import annotations
 
-import hashlib
+import time
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import cast
+from importlib import resources
+from typing import Any, cast
 
 import numpy as np
 import orjson
 import redis
-from datasketch import MinHash, MinHashLSH
-from redis.typing import EncodableT, FieldT
 
-from services.enricher.taggers.duplicates import (
-    LSH_THRESHOLD,
-    NUM_PERM,
-    SEED,
+from services.enricher.taggers.stories import (
+    CANDIDATES,
+    REPRESENTATIVES,
+    STORIES_PER_BUCKET,
     WINDOW,
+    Member,
+    Placement,
+    Sample,
+    StoryMatch,
     StoryRecord,
+    StoryState,
+    buckets,
 )
 from shared.broker import make_sync_redis
 from shared.keys import Keys
 from shared.settings import Settings
 
 RECORD_TTL_S = 30 * 24 * 3600
-BAND_TTL_S = int(WINDOW.total_seconds()) + 3600
-
-
-def _bands() -> tuple[int, int]:
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    return lsh.b, lsh.r
+WINDOW_TTL_S = int(WINDOW.total_seconds()) + 3600
+_PUSHED = b"n"
+# Samples read per article before placing a batch: more than are compared, because articles
+# placed earlier in the batch can reorder the candidates of later ones (a miss costs a read).
+PREFETCH = 2 * CANDIDATES
 
 
 class RedisStoryIndex:
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: Keys, clock: Callable[[], float] = time.time
+    ) -> None:
         self.client = client
         self.keys = keys
-        self.bands, self.rows = _bands()
+        self.clock = clock
+        self._read_script = client.register_script(_script("story_read.lua"))
+        self._samples_script = client.register_script(_script("story_samples.lua"))
+        self._write_script = client.register_script(_script("story_write.lua"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStoryIndex:
         return cls(make_sync_redis(settings), settings.keys)
 
-    def _band_keys(self, minhash: MinHash) -> list[str]:
-        values = np.asarray(minhash.hashvalues)
-        out = []
-        for band in range(self.bands):
-            chunk = values[band * self.rows : (band + 1) * self.rows].tobytes()
-            digest = hashlib.blake2b(chunk, digest_size=10).hexdigest()
-            out.append(f"{self.keys.lsh_prefix()}:{band}:{digest}")
-        return out
+    def assign(self, placements: Sequence[Placement]) -> list[StoryMatch]:
+        """Place a batch in order, exactly as placing its articles one by one would."""
+        ids = [buckets(p.hashvalues()) if p.minhash is not None else [] for p in placements]
+        state = StoryState(load=self._samples, clock=self.clock)
+        self._read(state, [p.key for p in placements], {b for i in ids for b in i})
+        proposed: list[str] = []
+        for p, found in zip(placements, ids, strict=True):
+            known = state.records.get(p.key)
+            proposed += [known.story_id if known else p.key, *state.candidates(found, PREFETCH)]
+        state.ensure(proposed)
+        matches = [state.place(p, found) for p, found in zip(placements, ids, strict=True)]
+        self._write(state)
+        return matches
 
-    def query(self, minhash: MinHash) -> list[str]:
-        members = cast(set[bytes], self.client.sunion(self._band_keys(minhash)))
-        return sorted(m.decode() for m in members)
+    def _read(self, state: StoryState, keys: list[str], bucket_ids: Collection[str]) -> None:
+        unique = list(dict.fromkeys(keys))
+        ordered = list(bucket_ids)
+        names = [self.keys.story(k) for k in unique]
+        names += [self.keys.story_bucket(b) for b in ordered]
+        records, rows = cast(list[Any], self._read_script(keys=names, args=[len(unique)]))
+        for key, (story_id, published) in zip(unique, records, strict=True):
+            if story_id is not None:
+                state.records[key] = StoryRecord(key, story_id.decode(), _when(published))
+        for bucket, flat in zip(ordered, rows, strict=True):
+            if flat:
+                state.buckets[bucket] = {
+                    m.decode(): float(score) for m, score in zip(flat[::2], flat[1::2], strict=True)
+                }
 
-    def insert(self, key: str, minhash: MinHash) -> None:
-        with self.client.pipeline(transaction=False) as pipe:
-            for band_key in self._band_keys(minhash):
-                pipe.sadd(band_key, key)
-                pipe.expire(band_key, BAND_TTL_S)
-            pipe.execute()
+    def _samples(self, stories: Collection[str]) -> dict[str, Sample]:
+        ordered = list(stories)
+        names = [self.keys.story_sample(s) for s in ordered]
+        replies = cast(list[list[bytes]], self._samples_script(keys=names))
+        return {s: _sample(flat) for s, flat in zip(ordered, replies, strict=True) if flat}
 
-    def get(self, key: str) -> StoryRecord | None:
-        raw = cast(dict[bytes, bytes], self.client.hgetall(self.keys.story(key)))
-        if not raw:
-            return None
-        published = raw.get(b"published_at", b"").decode()
-        hashvalues = np.frombuffer(raw[b"hv"], dtype=np.dtype(raw[b"dtype"].decode()))
-        return StoryRecord(
-            key=key,
-            story_id=raw[b"story_id"].decode(),
-            published_at=datetime.fromisoformat(published) if published else None,
-            anchors=frozenset(orjson.loads(raw.get(b"anchors", b"[]"))),
-            minhash=MinHash(
-                num_perm=NUM_PERM, seed=SEED, hashvalues=hashvalues, scheme=raw[b"scheme"].decode()
-            ),
-        )
-
-    def put(self, record: StoryRecord) -> None:
-        key = self.keys.story(record.key)
-        values = np.asarray(record.minhash.hashvalues)
-        published = record.published_at.isoformat() if record.published_at else ""
-        fields: dict[FieldT, EncodableT] = {
-            "story_id": record.story_id,
-            "published_at": published,
-            "hv": values.tobytes(),
-            "dtype": values.dtype.str,
-            "scheme": str(record.minhash.scheme),
-            "anchors": orjson.dumps(sorted(record.anchors)),
+    def _write(self, state: StoryState) -> None:
+        changes = state.changes
+        if not changes.records:
+            return
+        names = [self.keys.story(k) for k in changes.records]
+        names += [self.keys.story_sample(s) for s in changes.samples]
+        names += [self.keys.story_bucket(b) for b in changes.buckets]
+        members: list[bytes] = []
+        samples = []
+        for story, slots in changes.samples.items():
+            sample, ordered = state.samples[story], sorted(slots)
+            samples.append([sample.pushed, [str(slot) for slot in ordered]])
+            members += [_pack(cast(Member, sample.slots[slot])) for slot in ordered]
+        payload = {
+            "records": [[r.story_id, _iso(r.published_at)] for r in changes.records.values()],
+            "samples": samples,
+            "buckets": [_entries(scores) for scores in changes.buckets.values()],
+            "record_ttl": RECORD_TTL_S,
+            "window_ttl": WINDOW_TTL_S,
+            "cap": STORIES_PER_BUCKET,
         }
-        with self.client.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=fields)
-            pipe.expire(key, RECORD_TTL_S)
-            pipe.execute()
+        self._write_script(keys=names, args=[orjson.dumps(payload), *members])
+        changes.clear()
+
+
+def _entries(scores: dict[str, float]) -> list[str]:
+    """ZADD's score-member pairs; scores as repr text, which Redis parses back exactly."""
+    return [text for story, score in scores.items() for text in (repr(score), story)]
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when else ""
+
+
+def _script(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text()
+
+
+def _when(raw: bytes | None) -> datetime | None:
+    return datetime.fromisoformat(raw.decode()) if raw else None
+
+
+def _pack(member: Member) -> bytes:
+    """JSON of the small fields, a newline (JSON escapes its own), the raw signature."""
+    meta = {
+        "key": member.key,
+        "published_at": _iso(member.published_at) or None,
+        "anchors": sorted(member.anchors),
+        "dtype": member.hashvalues.dtype.str,
+    }
+    return orjson.dumps(meta) + b"\n" + member.hashvalues.tobytes()
+
+
+def _unpack(raw: bytes) -> Member:
+    head, _, values = raw.partition(b"\n")
+    meta = orjson.loads(head)
+    published = meta["published_at"]
+    return Member(
+        key=meta["key"],
+        published_at=datetime.fromisoformat(published) if published else None,
+        hashvalues=np.frombuffer(values, dtype=np.dtype(meta["dtype"])),
+        anchors=frozenset(meta["anchors"]),
+    )
+
+
+def _sample(flat: list[bytes]) -> Sample:
+    """Slots past `REPRESENTATIVES` (written by a version that kept more) are left out."""
+    sample = Sample()
+    for field, value in zip(flat[::2], flat[1::2], strict=True):
+        if field == _PUSHED:
+            sample.pushed = int(value)
+        elif int(field) < REPRESENTATIVES:
+            sample.slots[int(field)] = _unpack(value)
+    return sample

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from services.enricher.taggers import duplicates, topics
+from services.enricher.taggers import topics
 from services.enricher.taggers.datelines import Dateline, find_dateline
-from services.enricher.taggers.duplicates import StoryIndex, StoryMatch
+from services.enricher.taggers.duplicates import Placement, StoryIndex, StoryMatch, signature
 from services.enricher.taggers.entities import extract_entities
 from services.enricher.taggers.keywords import extract_keywords
 from services.enricher.taggers.language import detect_language
@@ -52,6 +53,34 @@ def tag_article(
     Pure apart from `index`, which the caller owns; `timings`, when given, collects the seconds
     each tagger took (the benchmark reads it).
     """
+    return tag_batch([(article, article_id)], index=index, timings=timings)[0]
+
+
+def tag_batch(
+    articles: Sequence[tuple[Article, str]],
+    *,
+    index: StoryIndex | None,
+    timings: dict[str, float] | None = None,
+) -> list[Tags]:
+    """Tags for (article, article id) pairs, equal to tagging them one by one in order.
+
+    The index places the whole batch in one call, so a Redis index costs a few round trips
+    per batch instead of per article; articles of the batch may join stories started in it.
+    """
+    drafts = [_draft(article, key, index is not None, timings) for article, key in articles]
+    with _timed(timings, "duplicates"):
+        placements = [placement for _, placement in drafts]
+        stories = [_alone(p) for p in placements] if index is None else index.assign(placements)
+    return [
+        Tags(**fields, story_id=story.story_id, duplicate_of=story.duplicate_of)
+        for (fields, _), story in zip(drafts, stories, strict=True)
+    ]
+
+
+def _draft(
+    article: Article, key: str, sign: bool, timings: dict[str, float] | None
+) -> tuple[dict[str, Any], Placement]:
+    """Every tag but the story, and what placing the article in a story needs."""
     text, body_at = tagging_text(article)
     with _timed(timings, "language"):
         language = detect_language(text, article.language)
@@ -71,21 +100,20 @@ def tag_article(
         summary = lead_summary(article.body_text, story_from)
     with _timed(timings, "duplicates"):
         anchors = frozenset(f"{e.type}:{e.name}" for e in entities)
-        story = _place_story(article, index, article_id, text, anchors)
-    return Tags(
-        language=language,
-        topics=[topics_model(t) for t in found_topics],
-        entities=entities,
-        keywords=keywords,
-        dateline=dateline.place if dateline else None,
-        dateline_agency=dateline.agency if dateline else None,
-        word_count=sum(measured),
-        reading_time_s=reading_time_s(text, measured),
-        summary=summary,
-        story_id=story.story_id,
-        duplicate_of=story.duplicate_of,
-        subjects=[_subject(t) for t in found_topics],
-    )
+        placement = _placement(article, key, text, anchors, sign)
+    fields = {
+        "language": language,
+        "topics": [topics_model(t) for t in found_topics],
+        "entities": entities,
+        "keywords": keywords,
+        "dateline": dateline.place if dateline else None,
+        "dateline_agency": dateline.agency if dateline else None,
+        "word_count": sum(measured),
+        "reading_time_s": reading_time_s(text, measured),
+        "summary": summary,
+        "subjects": [_subject(t) for t in found_topics],
+    }
+    return fields, placement
 
 
 def topics_model(found: topics.TopicScore) -> Topic:
@@ -124,14 +152,16 @@ def _published(article: Article) -> datetime | None:
     return article.published_at or article.versioncreated or article.firstcreated
 
 
-def _place_story(
-    article: Article, index: StoryIndex | None, key: str, text: str, anchors: frozenset[str]
-) -> StoryMatch:
-    """Kill notices join the story of their guid but never start or match one."""
-    if index is None:
-        return StoryMatch(key, None, None)
-    if article.pubstatus == "canceled":
-        known = index.get(key)
-        return StoryMatch(known.story_id if known else key, None, key if known else None)
-    signature = duplicates.signature(text)
-    return duplicates.assign_story(index, key, signature, _published(article), anchors)
+def _placement(
+    article: Article, key: str, text: str, anchors: frozenset[str], sign: bool
+) -> Placement:
+    """Kill notices join the story of their guid but never start or match one: no signature.
+
+    Without an index nothing reads the signature, so it is not computed.
+    """
+    minhash = signature(text) if sign and article.pubstatus != "canceled" else None
+    return Placement(key, minhash, _published(article), anchors)
+
+
+def _alone(placement: Placement) -> StoryMatch:
+    return StoryMatch(placement.key, None, None)

@@ -1,19 +1,29 @@
-"""The Redis story index places articles exactly as the in-memory one does."""
+"""The Redis story index places articles as the in-memory one does, at a flat cost per article."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 import redis
 
-from services.enricher.story_index import RedisStoryIndex
+from services.enricher import story_index
+from services.enricher.story_index import RECORD_TTL_S, WINDOW_TTL_S, RedisStoryIndex
+from services.enricher.taggers import stories
 from services.enricher.taggers.duplicates import (
     MemoryStoryIndex,
+    Placement,
     StoryIndex,
     StoryMatch,
     assign_story,
     signature,
 )
+from services.enricher.taggers.stories import REPRESENTATIVES, STORIES_PER_BUCKET
+from shared.keys import Keys
 from shared.settings import Settings
 
 T0 = datetime(2024, 6, 6, 12, 0, tzinfo=UTC)
@@ -30,6 +40,10 @@ ECB_B = (
 QUAKE = (
     "TAIPEI — A powerful earthquake struck Taiwan's eastern coast near Hualien on Wednesday, "
     "damaging buildings and triggering landslides, officials said."
+)
+EARNINGS = (
+    "The company reported quarterly revenue above analyst expectations, lifted profit guidance "
+    "for the full year and announced a share buyback, sending its stock higher in early trading."
 )
 
 
@@ -48,12 +62,95 @@ def place(index: StoryIndex) -> list[StoryMatch]:
     ]
 
 
-def test_redis_index_matches_memory_index(settings: Settings) -> None:
-    client = redis.Redis.from_url(settings.redis_url)
-    try:
-        in_redis = place(RedisStoryIndex(client, settings.keys))
-    finally:
-        client.close()
+def copies(n: int, start: int = 0) -> list[Placement]:
+    """One wire story re-sent with small per-copy edits, a minute apart."""
+    words = ECB_A.split()
+    out = []
+    for i in range(start, start + n):
+        rng = random.Random(i)
+        edited = [w for w in words if rng.random() > 0.05]
+        edited += [f"edit{chr(97 + rng.randrange(26))}{chr(97 + rng.randrange(26))}x"] * 2
+        when = T0 + timedelta(minutes=i)
+        out.append(Placement(f"c{i}", signature(" ".join(edited)), when, frozenset()))
+    return out
+
+
+def templated(n: int) -> list[Placement]:
+    """One earnings template about n different companies: n stories sharing every bucket."""
+    return [
+        Placement(f"e{i}", signature(EARNINGS), T0 + timedelta(minutes=i), frozenset({f"org:{i}"}))
+        for i in range(n)
+    ]
+
+
+@dataclass
+class Tally:
+    round_trips: int = 0
+    commands: int = 0
+    reply_bytes: int = 0
+
+
+def _size(reply: Any) -> int:
+    if isinstance(reply, bytes | str):
+        return len(reply)
+    if isinstance(reply, list | tuple | set):
+        return sum(_size(r) for r in reply)
+    if isinstance(reply, dict):
+        return sum(_size(k) + _size(v) for k, v in reply.items())
+    return 8
+
+
+class CountingConnection(redis.Connection):
+    """A real connection that counts what crosses it: one send is one round trip."""
+
+    tally = Tally()
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingConnection.tally.round_trips += 1
+        super().send_packed_command(command, check_health)
+
+    def send_command(self, *args: Any, **kwargs: Any) -> None:
+        CountingConnection.tally.commands += 1
+        super().send_command(*args, **kwargs)
+
+    def pack_commands(self, commands: Any) -> Any:
+        CountingConnection.tally.commands += len(commands)
+        return super().pack_commands(commands)
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        reply = super().read_response(*args, **kwargs)
+        CountingConnection.tally.reply_bytes += _size(reply)
+        return reply
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[redis.Redis]:
+    pool = redis.ConnectionPool.from_url(settings.redis_url, connection_class=CountingConnection)
+    client = redis.Redis(connection_pool=pool)
+    client.ping()  # the handshake is not part of what is counted
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def other_keys(client: redis.Redis, settings: Settings) -> Iterator[Keys]:
+    """A second prefix, for a second index beside the one under `settings.keys`."""
+    keys = Keys(prefix=f"{settings.key_prefix}o")
+    yield keys
+    found = list(client.scan_iter(match=keys.all_pattern(), count=1000))
+    if found:
+        client.delete(*found)
+
+
+def counted(index: RedisStoryIndex, placements: list[Placement]) -> tuple[list[StoryMatch], Tally]:
+    CountingConnection.tally = tally = Tally()
+    matches = index.assign(placements)
+    CountingConnection.tally = Tally()
+    return matches, tally
+
+
+def test_redis_index_matches_memory_index(client: redis.Redis, settings: Settings) -> None:
+    in_redis = place(RedisStoryIndex(client, settings.keys))
     in_memory = place(MemoryStoryIndex())
     assert in_redis == in_memory
     assert in_redis[1].duplicate_of == "a"
@@ -63,13 +160,94 @@ def test_redis_index_matches_memory_index(settings: Settings) -> None:
     assert in_redis[4].duplicate_of is None
 
 
-def test_band_keys_expire(settings: Settings) -> None:
-    client = redis.Redis.from_url(settings.redis_url)
-    try:
-        index = RedisStoryIndex(client, settings.keys)
-        index.insert("x", signature(QUAKE))
-        keys = list(client.scan_iter(match=f"{settings.keys.lsh_prefix()}:*"))
-        assert keys
-        assert all(client.ttl(k) > 0 for k in keys)
-    finally:
-        client.close()
+def test_every_key_expires(client: redis.Redis, settings: Settings) -> None:
+    place(RedisStoryIndex(client, settings.keys))
+    keys = list(client.scan_iter(match=settings.keys.all_pattern()))
+    assert {k.decode().split(":")[2] for k in keys} == {"story", "bucket", "sample"}
+    for key in keys:
+        limit = RECORD_TTL_S if b":story:" in key else WINDOW_TTL_S
+        assert 0 < client.ttl(key) <= limit
+
+
+def test_cost_of_the_2000th_near_duplicate_is_that_of_the_first(
+    client: redis.Redis, settings: Settings
+) -> None:
+    index = RedisStoryIndex(client, settings.keys)
+    index.assign([Placement("q", signature(QUAKE), T0)])  # loads the scripts: not counted
+    burst = copies(2000)
+    (first,), first_cost = counted(index, burst[:1])
+    index.assign(burst[1:99])
+    (_,), hundredth_cost = counted(index, burst[99:100])
+    for start in range(100, 1999, 100):
+        index.assign(burst[start : min(start + 100, 1999)])
+    (last,), last_cost = counted(index, burst[1999:])
+    assert (first.story_id, first.duplicate_of, last.story_id) == ("c0", None, "c0")
+    assert first_cost.round_trips == hundredth_cost.round_trips == last_cost.round_trips == 3
+    assert last_cost.commands <= first_cost.commands + 1  # the story's own sample, read once
+    # The same bounded buckets and sample come back whether the story has 100 articles or 2000.
+    assert last_cost.reply_bytes <= hundredth_cost.reply_bytes * 1.1
+
+
+def test_a_batch_costs_three_round_trips(client: redis.Redis, settings: Settings) -> None:
+    index = RedisStoryIndex(client, settings.keys)
+    index.assign(copies(50))  # also loads the scripts
+    matches, cost = counted(index, copies(100, start=50) + templated(20))
+    assert {m.story_id for m in matches[:100]} == {"c0"}
+    assert cost.round_trips == 3
+
+
+def test_a_batch_places_as_one_by_one(
+    client: redis.Redis, settings: Settings, other_keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Near-duplicates inside the batch, a new version, a kill notice, crowded buckets."""
+    for module in (stories, story_index):  # few stories per bucket, so crowding shows
+        monkeypatch.setattr(module, "STORIES_PER_BUCKET", 4)
+    rewrite = Placement("b", signature(ECB_B), T0 + timedelta(hours=1))
+    version = Placement("c3", signature(ECB_A + " Corrected."), T0 + timedelta(hours=2))
+    kill = Placement("c1", None, None)
+    crowd = templated(6)
+    # The template again about the first and the last company: the first one's story was
+    # crowded out of every bucket it had by four newer ones, the last one's was not.
+    again = [replace(crowd[i], key=f"{crowd[i].key}+", published_at=T0) for i in (0, -1)]
+    batch = [*copies(5), rewrite, *crowd, version, kill, *again, *copies(9, 5)]
+    batched = RedisStoryIndex(client, settings.keys).assign(batch)
+    single = RedisStoryIndex(client, other_keys)
+    assert batched == [single.assign([p])[0] for p in batch]
+    assert batched[5] == StoryMatch("c0", batched[5].duplicate_of, None)
+    assert batched[-13:-11] == [StoryMatch("c0", None, "c3"), StoryMatch("c0", None, "c1")]
+    assert batched[-11:-9] == [StoryMatch("e0+", None, None), StoryMatch("e5", "e5", None)]
+    assert _contents(client, settings.keys) == _contents(client, other_keys)
+
+
+def _contents(client: redis.Redis, keys: Keys) -> dict[str, Any]:
+    """Every key of one index with its value, named without the prefix."""
+    out: dict[str, Any] = {}
+    for key in client.scan_iter(match=keys.all_pattern(), count=1000):
+        name = key.decode().split(":", 1)[1]
+        kind = client.type(key)
+        if kind == b"zset":
+            out[name] = client.zrange(key, 0, -1, withscores=True)
+        else:
+            out[name] = client.hgetall(key)
+    return out
+
+
+def test_keys_stay_bounded(client: redis.Redis, settings: Settings) -> None:
+    index = RedisStoryIndex(client, settings.keys)
+    for start in range(0, 300, 100):
+        index.assign(copies(100, start))
+    index.assign(templated(3 * STORIES_PER_BUCKET))
+    sample = client.hgetall(settings.keys.story_sample("c0"))
+    assert len(sample) == REPRESENTATIVES + 1  # the slots and the ring's count
+    held = [client.zcard(k) for k in client.scan_iter(match=settings.keys.story_bucket("*"))]
+    assert max(held) == STORIES_PER_BUCKET
+
+
+def test_slots_past_the_cap_are_ignored(client: redis.Redis, settings: Settings) -> None:
+    """A sample written by a version that kept more representatives still reads."""
+    index = RedisStoryIndex(client, settings.keys)
+    index.assign(copies(2))
+    key = settings.keys.story_sample("c0")
+    client.hset(key, str(REPRESENTATIVES + 3), client.hget(key, "0") or b"")
+    (match,) = index.assign(copies(1, start=2))
+    assert match.story_id == "c0"

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.enricher.taggers.duplicates import MemoryStoryIndex
-from services.enricher.taggers.pipeline import ENRICHER_VERSION, tag_article, tagging_text
+from services.enricher.taggers.pipeline import (
+    ENRICHER_VERSION,
+    tag_article,
+    tag_batch,
+    tagging_text,
+)
 from shared.models import Article, Subject
 
 ARTICLE = Article(
@@ -62,3 +67,25 @@ def test_kill_notice_joins_its_story_without_matching_others() -> None:
     kill = ARTICLE.model_copy(update={"version": 2, "pubstatus": "canceled", "body_text": "KILL."})
     tags = tag_article(kill, index=index, article_id="id1")
     assert (tags.story_id, tags.duplicate_of) == ("id1", None)
+
+
+def test_a_batch_is_tagged_as_one_by_one() -> None:
+    """A rewrite joins the story started earlier in the same batch; a kill finds its story."""
+    rewrite = ARTICLE.model_copy(
+        update={
+            "guid": "urn:test:2",
+            "headline": "Taiwan quake kills nine",
+            "body_text": ARTICLE.body_text.replace("Wednesday", "Wednesday morning"),
+        }
+    )
+    kill = ARTICLE.model_copy(update={"version": 2, "pubstatus": "canceled", "body_text": "KILL."})
+    batch = [(ARTICLE, "id1"), (rewrite, "id2"), (kill, "id1"), (ARTICLE, "id3")]
+    batched = tag_batch(batch, index=MemoryStoryIndex())
+    index = MemoryStoryIndex()
+    assert batched == [tag_article(a, index=index, article_id=key) for a, key in batch]
+    assert [(t.story_id, t.duplicate_of) for t in batched] == [
+        ("id1", None),
+        ("id1", "id1"),
+        ("id1", None),
+        ("id1", "id1"),
+    ]

@@ -1,10 +1,24 @@
-"""Story clusters: rewrites of one story match, other stories and far-apart dates do not."""
+"""Story clusters: rewrites of one story match, other stories and far-apart dates do not;
+what a story keeps to be matched stays bounded."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.enricher.taggers.duplicates import MemoryStoryIndex, assign_story, shingles, signature
+from services.enricher.taggers.duplicates import (
+    MemoryStoryIndex,
+    Placement,
+    StoryMatch,
+    assign_story,
+    shingles,
+    signature,
+)
+from services.enricher.taggers.stories import (
+    CANDIDATES,
+    REPRESENTATIVES,
+    STORIES_PER_BUCKET,
+    StoryState,
+)
 
 T0 = datetime(2024, 6, 6, 12, 0, tzinfo=UTC)
 WIRE_A = (
@@ -68,3 +82,69 @@ def test_signature_is_deterministic_and_script_agnostic() -> None:
     assert (signature(WIRE_A).hashvalues == signature(WIRE_A).hashvalues).all()
     assert {"能登", "登半", "半島"} <= shingles("能登半島")
     assert "합계출산율이" in shingles("합계출산율이 떨어졌다")
+
+
+def _rewrites(n: int) -> list[Placement]:
+    """Copies of one story, each with one word of its own, a minute apart."""
+    return [
+        Placement(
+            f"c{i}",
+            signature(f"{WIRE_A} Update{'x' * (i % 7)}{chr(97 + i % 26)}."),
+            T0 + timedelta(minutes=i),
+            ANCHORS,
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_story_is_compared_through_its_first_and_latest_articles() -> None:
+    index = MemoryStoryIndex()
+    matches = index.assign(_rewrites(50))
+    assert {m.story_id for m in matches} == {"c0"}
+    sample = index.state.samples["c0"]
+    assert sample.members()[0].key == "c0"  # slot 0, the story's first article
+    latest = {f"c{i}" for i in range(50 - REPRESENTATIVES + 1, 50)}
+    assert {m.key for m in sample.members()} == {"c0", *latest}
+
+
+def test_a_new_version_replaces_its_representative() -> None:
+    index = MemoryStoryIndex()
+    index.assign(_rewrites(3))
+    update = assign_story(index, "c0", signature(WIRE_B), T0, ANCHORS)
+    assert update == StoryMatch("c0", None, "c0")
+    members = index.state.samples["c0"].members()
+    assert [m.key for m in members] == ["c0", "c1", "c2"]
+    assert (members[0].hashvalues == signature(WIRE_B).hashvalues).all()
+
+
+def test_stories_sharing_the_rarest_buckets_are_proposed_first() -> None:
+    state = StoryState(clock=lambda: 0.0)
+    crowded = {f"s{i}": float(i) for i in range(STORIES_PER_BUCKET)}
+    state.buckets = {"0:common": dict(crowded), "1:common": dict(crowded), "2:rare": {"r": 0.0}}
+    proposed = state.candidates(["0:common", "1:common", "2:rare"])
+    assert proposed[0] == "r"
+    assert len(proposed) == CANDIDATES
+    assert proposed[1:3] == [f"s{STORIES_PER_BUCKET - 1}", f"s{STORIES_PER_BUCKET - 2}"]
+
+
+def test_a_bucket_keeps_the_latest_stories() -> None:
+    state = StoryState(clock=lambda: 0.0)
+    for i in range(STORIES_PER_BUCKET + 3):
+        text = f"{OTHER} {'Aftershock' * (i + 1)}"
+        state.place(
+            Placement(f"s{i}", signature(text), T0 + timedelta(minutes=i), frozenset({f"org:{i}"}))
+        )
+    sizes = {len(held) for held in state.buckets.values()}
+    assert max(sizes) == STORIES_PER_BUCKET
+    full = next(held for held in state.buckets.values() if len(held) == STORIES_PER_BUCKET)
+    assert "s0" not in full
+    assert f"s{STORIES_PER_BUCKET + 2}" in full
+
+
+def test_an_undated_article_counts_as_the_latest_dated_one_offline() -> None:
+    """No wall clock in the in-memory index: `newsdesk tag` gives the same output every run."""
+    index = MemoryStoryIndex()
+    assign_story(index, "a", signature(WIRE_A), T0, ANCHORS)
+    assign_story(index, "q", signature(OTHER), None, frozenset({"place:Taiwan"}))
+    scores = {s for held in index.state.buckets.values() for s in held.values()}
+    assert scores == {T0.timestamp()}

@@ -1,0 +1,32 @@
+-- Write back what placing a batch changed, as one step so no replica reads half of it.
+-- KEYS: the record hashes, then the sample hashes, then the bucket sorted sets.
+-- ARGV[1]: JSON {records: [[story id, published_at]], samples: [[members that entered the
+--   ring, [slot, ...]]], buckets: [[score, story id, score, ...]] (scores as text: exact),
+--   record_ttl, window_ttl, cap}, in KEYS order; ARGV[2..]: the packed members of every
+--   sample's slots, in order (binary, so not in the JSON).
+local p = cjson.decode(ARGV[1])
+local r, s = #p.records, #p.samples
+for i, record in ipairs(p.records) do
+  redis.call('HSET', KEYS[i], 'story_id', record[1], 'published_at', record[2])
+  redis.call('EXPIRE', KEYS[i], p.record_ttl)
+end
+local member = 2
+for i, sample in ipairs(p.samples) do
+  local key = KEYS[r + i]
+  redis.call('HSET', key, 'n', sample[1])
+  for _, slot in ipairs(sample[2]) do
+    redis.call('HSET', key, slot, ARGV[member])
+    member = member + 1
+  end
+  redis.call('EXPIRE', key, p.window_ttl)
+end
+for i, entries in ipairs(p.buckets) do
+  local key = KEYS[r + s + i]
+  redis.call('ZADD', key, 'GT', unpack(entries))
+  -- The lowest scores go first, ties by story id: the order the enricher trims in memory.
+  if redis.call('ZCARD', key) > p.cap then
+    redis.call('ZREMRANGEBYRANK', key, 0, -p.cap - 1)
+  end
+  redis.call('EXPIRE', key, p.window_ttl)
+end
+return member - 2
