@@ -16,7 +16,7 @@ import structlog
 
 from services.enricher.store import CachedTags, EnricherStore
 from services.enricher.taggers.duplicates import StoryIndex
-from services.enricher.taggers.pipeline import ENRICHER_VERSION, tag_article
+from services.enricher.taggers.pipeline import ENRICHER_VERSION, tag_article, tag_batch
 from shared.consumer.entries import Delivery, ModelEntries
 from shared.consumer.handler import Batch, Failures
 from shared.logging import get_logger
@@ -47,18 +47,43 @@ def tag_in_order(
     raws: Sequence[RawArticle], cached: Sequence[CachedTags | None], index: StoryIndex
 ) -> list[Tagged | BaseException]:
     """Tags a batch in stream order (an earlier article may start the story a later one
-    joins); a version whose text an earlier one in the batch had is not tagged twice."""
+    joins), in one call of the story index; a version whose text is cached, or which an
+    earlier entry of the batch had, is not tagged again."""
+    out: list[Tagged | BaseException | None] = [None] * len(raws)
+    first: dict[tuple[str, str], int] = {}
+    todo: list[int] = []
+    for n, (raw, known) in enumerate(zip(raws, cached, strict=True)):
+        reused = _reusable(raw, known)
+        if reused is not None:
+            out[n] = Tagged(reused, True)
+        elif (raw.id, raw.content_hash) not in first:
+            first[(raw.id, raw.content_hash)] = n
+            todo.append(n)
+    tagged = _tag_each_alone_on_failure([raws[n] for n in todo], index)
+    for n, result in zip(todo, tagged, strict=True):
+        out[n] = result
+    for n, raw in enumerate(raws):
+        if out[n] is None:
+            earlier = out[first[(raw.id, raw.content_hash)]]
+            out[n] = Tagged(earlier.tags, True) if isinstance(earlier, Tagged) else earlier
+    return [result for result in out if result is not None]
+
+
+def _tag_each_alone_on_failure(
+    raws: Sequence[RawArticle], index: StoryIndex
+) -> list[Tagged | BaseException]:
+    """One article's failure is its own: a batch that fails is tagged one by one."""
+    try:
+        batch = tag_batch([(raw.article, raw.id) for raw in raws], index=index)
+        return [Tagged(tags, False) for tags in batch]
+    except Exception:
+        log.exception("batch.tagging_failed", size=len(raws))
     out: list[Tagged | BaseException] = []
-    seen: dict[str, CachedTags] = {}
-    for raw, known in zip(raws, cached, strict=True):
-        reused = _reusable(raw, seen.get(raw.id, known))
+    for raw in raws:
         try:
-            tags = reused or tag_article(raw.article, index=index, article_id=raw.id)
-        except Exception as exc:  # one article's failure is its own; the batch goes on
+            out.append(Tagged(tag_article(raw.article, index=index, article_id=raw.id), False))
+        except Exception as exc:
             out.append(exc)
-            continue
-        seen[raw.id] = CachedTags(raw.content_hash, ENRICHER_VERSION, tags)
-        out.append(Tagged(tags, reused is not None))
     return out
 
 

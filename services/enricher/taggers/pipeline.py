@@ -106,7 +106,9 @@ def _draft(
         "topics": [topics_model(t) for t in found_topics],
         "entities": entities,
         "keywords": keywords,
-        "dateline": dateline.place if dateline else None,
+        # The wire's own dateline when it carries one (ingest keeps the body's spelling of
+        # the same place), else the one the body opens with.
+        "dateline": article.dateline or (dateline.place if dateline else None),
         "dateline_agency": dateline.agency if dateline else None,
         "word_count": sum(measured),
         "reading_time_s": reading_time_s(text, measured),
