@@ -2,6 +2,9 @@
 
 Readiness is stricter than a Redis PING: a service whose subscribers stopped is alive but
 useless, so it must leave the load balancer (and `depends_on: service_healthy`) waiting.
+A Redis out of memory (maxmemory, noeviction) still answers PING but refuses every write,
+so readiness writes a small expiring key; a stalled Redis answers nothing, so the write
+has a deadline well inside a probe's usual 1 s timeout.
 """
 
 from __future__ import annotations
@@ -13,18 +16,39 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.specification import AsyncAPI, get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import ResponseError
 
 from shared.runtime import Runtime
 
-PING_TIMEOUT_S = 1.0
+WRITE_TIMEOUT_S = 0.5
+HEALTH_KEY_TTL_MS = 10_000
+
+
+def health_key(rt: Runtime) -> str:
+    """One key per service, under the prefix's hash tag like every other newsdesk key."""
+    return f"{{{rt.settings.key_prefix}}}:health:{rt.name}"
+
+
+async def redis_problem(rt: Runtime, timeout_s: float = WRITE_TIMEOUT_S) -> str | None:
+    """Why Redis cannot take this service's writes now, or None: a SET with a short TTL
+    must succeed within `timeout_s`."""
+    try:
+        await asyncio.wait_for(
+            rt.redis.set(health_key(rt), "1", px=HEALTH_KEY_TTL_MS), timeout=timeout_s
+        )
+    except TimeoutError:
+        return f"redis did not answer a write within {timeout_s:g} s (stalled or overloaded)"
+    except ResponseError as exc:
+        return f"redis refuses writes ({type(exc).__name__}): {exc}"
+    except Exception as exc:
+        return f"redis unreachable: {type(exc).__name__}: {exc}"
+    return None
 
 
 async def readiness_reasons(rt: Runtime) -> list[str]:
     reasons: list[str] = []
-    try:
-        await asyncio.wait_for(rt.redis.ping(), timeout=PING_TIMEOUT_S)
-    except Exception as exc:
-        reasons.append(f"redis unreachable: {type(exc).__name__}: {exc}")
+    if problem := await redis_problem(rt):
+        reasons.append(problem)
     if not rt.started:
         reasons.append("broker not started")
     elif rt.consumes:
