@@ -10,16 +10,20 @@ has a deadline well inside a probe's usual 1 s timeout.
 from __future__ import annotations
 
 import asyncio
+from html import escape
 from typing import Any
 
-from fastapi import APIRouter, Response
+from asyncapi_viewer import assets as viewer_assets
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from faststream.specification import AsyncAPI, get_asyncapi_html
+from fastapi.staticfiles import StaticFiles
+from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import ResponseError
 
 from shared.runtime import Runtime
 
+ASYNCAPI_ASSETS = "/static-asyncapi"
 WRITE_TIMEOUT_S = 0.5
 HEALTH_KEY_TTL_MS = 10_000
 
@@ -91,7 +95,26 @@ def health_router(rt: Runtime, *, title: str, description: str) -> APIRouter:
 
     @router.get("/asyncapi", tags=["docs"], response_class=HTMLResponse)
     async def asyncapi_page() -> HTMLResponse:
-        # The page loads the AsyncAPI viewer from a CDN; /asyncapi.json works offline.
-        return HTMLResponse(get_asyncapi_html(spec.to_specification(), try_it_out_path=None))
+        return HTMLResponse(asyncapi_page_html(f"{title} streams"))
 
     return router
+
+
+def mount_asyncapi_viewer(app: FastAPI) -> None:
+    """The AsyncAPI viewer's files from the asyncapi-viewer package, served here: the page
+    works offline (FastStream's own page loads its viewer from a CDN)."""
+    app.mount(ASYNCAPI_ASSETS, StaticFiles(directory=viewer_assets.STATIC_DIR), name="asyncapi")
+
+
+def asyncapi_page_html(title: str) -> str:
+    """A page that renders /asyncapi.json with the packaged viewer (relative URLs, so it
+    works behind a path prefix too)."""
+    assets = ASYNCAPI_ASSETS.lstrip("/")
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>"
+        f'<link rel=stylesheet href="{assets}/{viewer_assets.VIEWER_THEME}">'
+        f'<script src="{assets}/{viewer_assets.VIEWER_IIFE}"></script></head>'
+        '<body><asyncapi-viewer src="asyncapi.json" sidebar></asyncapi-viewer></body></html>'
+    )

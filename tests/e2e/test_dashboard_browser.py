@@ -200,8 +200,12 @@ def browser() -> Iterator[Any]:
 
 
 def open_page(browser: Any, base: str, width: int, path: str = "/?window=24h") -> Any:
+    # bypass_csp: the page forbids eval, which Playwright's wait_for_function uses.
     context = browser.new_context(
-        viewport={"width": width, "height": 900}, locale="en-GB", timezone_id="Asia/Tokyo"
+        viewport={"width": width, "height": 900},
+        locale="en-GB",
+        timezone_id="Asia/Tokyo",
+        bypass_csp=True,
     )
     page = context.new_page()
     page.goto(base + path)
