@@ -57,6 +57,7 @@ async def test_routes_are_counted_by_template_and_pages_get_the_policy(
         for n in range(3):
             assert (await http.get(f"/v1/articles/nope{n}")).status_code == 404
         assert (await http.get("/no/such/path")).status_code == 404
+        await http.request("BREW", "/health/live")  # any method a client makes up
         page = await http.get("/")
         docs = await http.get("/docs")
         data = await http.get("/v1/dashboard")
@@ -66,6 +67,7 @@ async def test_routes_are_counted_by_template_and_pages_get_the_policy(
     assert requests[by_id] == 3
     assert requests[(("method", "GET"), ("route", "unmatched"), ("status", "404"))] == 1
     assert not any("nope" in value for key in requests for _, value in key)
+    assert {dict(key)["method"] for key in requests} <= {"GET", "OTHER"}
     for html in (page, docs):
         assert html.status_code == 200
         assert "default-src 'self'" in html.headers["content-security-policy"]
