@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 from newsdesk.runner import SERVICES, run_service
 from shared.settings import Settings
@@ -32,58 +33,133 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _add_service_commands(sub: argparse._SubParsersAction[Any]) -> None:
+Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+WINDOWS = ("1h", "24h", "7d", "today", "yesterday", "week", "all")  # ranking's, tested equal
+
+
+def _command(sub: Sub, name: str, text: str, *examples: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with examples to copy."""
+    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+    return sub.add_parser(
+        name,
+        help=text,
+        description=text,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_service_commands(sub: Sub) -> None:
     for name in SERVICES:
-        sub.add_parser(name, help=f"run the {name} service alone")
-    up = sub.add_parser("up", help="run every service (and a private Redis if none answers)")
+        _command(
+            sub,
+            name,
+            f"run the {name} service alone (what docker compose runs)",
+            f"newsdesk {name}",
+            f"NEWSDESK_{name.upper()}_PORT=9000 NEWSDESK_REDIS_URL=redis://cache:6379/0 "
+            f"newsdesk {name}",
+        )
+    up = _command(
+        sub,
+        "up",
+        "run every service (and a private Redis if none answers)",
+        "newsdesk up --samples samples     # what ./dev run does",
+        "NEWSDESK_RANKING_PORT=9002 newsdesk up",
+    )
     up.add_argument("--samples", type=Path, help="load the articles and views in this folder")
     up.add_argument("--data-dir", type=Path, default=Path(".newsdesk"))
 
 
-def _add_io_commands(sub: argparse._SubParsersAction[Any]) -> None:
-    pub = sub.add_parser("publish", help="post article files (or a folder, or a URL) to ingest")
+def _add_io_commands(sub: Sub) -> None:
+    pub = _command(
+        sub,
+        "publish",
+        "post article files (or a folder, or a URL) to ingest",
+        "newsdesk publish samples/ --api-key ndk_...",
+        "NEWSDESK_API_KEY=ndk_... newsdesk publish story.xml https://example.com/feed.rss",
+    )
     pub.add_argument("targets", nargs="+", help="FILE, DIR or http(s) URL")
     pub.add_argument("--ingest-url", default=None, help="defaults to the local ingest port")
     pub.add_argument("--api-key", default=None, help="producer key (or NEWSDESK_API_KEY)")
     pub.add_argument("--sample-views", type=int, default=0, help="then post N demo views")
-    parse = sub.add_parser("parse", help="parse wire files offline; one JSON per article")
+    parse = _command(
+        sub,
+        "parse",
+        "parse wire files offline; one JSON per article",
+        "newsdesk parse tests/data/wire/nitf/ap-nitf.xml",
+        "newsdesk parse samples/ --format rss",
+    )
     parse.add_argument("paths", nargs="+")
     parse.add_argument("--format", dest="fmt", default=None)
-    tag = sub.add_parser("tag", help="parse and tag offline (no Redis); one JSON per article")
+    tag = _command(
+        sub,
+        "tag",
+        "parse and tag offline (no Redis); one JSON per article",
+        "newsdesk tag samples/00-kishida-yoon-san-francisco.txt",
+    )
     tag.add_argument("paths", nargs="+")
-    ev = sub.add_parser("eval", help="score the enricher against DIR/gold.jsonl")
+    ev = _command(
+        sub,
+        "eval",
+        "score the enricher against DIR/gold.jsonl",
+        "newsdesk eval tests/data/eval/dev --json build/eval.json",
+    )
     ev.add_argument("directory")
     ev.add_argument("--json", dest="json_path", default=None, help="write the scores here")
 
 
-def _add_admin_commands(sub: argparse._SubParsersAction[Any]) -> None:
-    keys = sub.add_parser("keys", help="manage producer keys")
+def _add_admin_commands(sub: Sub) -> None:
+    keys = _command(
+        sub, "keys", "manage producer keys", "newsdesk keys add wire-afp", "newsdesk keys list"
+    )
     actions = keys.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="create a key for a producer (printed once)")
+    add = _command(
+        actions,
+        "add",
+        "create a key for a producer (printed once)",
+        "newsdesk keys add wire-afp",
+        "newsdesk keys add site-logs --scopes views --rate 2000",
+        "newsdesk keys add wire-dpa --signing",
+    )
     add.add_argument("name")
     add.add_argument("--scopes", default="articles,views", help="comma-separated")
     add.add_argument("--signing", action="store_true", help="also require HMAC body signatures")
     add.add_argument("--rate", type=int, default=None, help="requests per second allowed")
-    actions.add_parser("list", help="list producers and their key ids")
-    revoke = actions.add_parser("revoke", help="revoke every key of a producer")
+    _command(actions, "list", "list producers and their key ids", "newsdesk keys list")
+    revoke = _command(
+        actions, "revoke", "revoke every key of a producer", "newsdesk keys revoke wire-afp"
+    )
     revoke.add_argument("name")
     _add_ops_commands(sub)
 
 
 STREAMS = ("articles.raw", "articles.enriched", "views")
+DLQ_ACTIONS = {
+    "list": ("list dead letters", "newsdesk dlq list --stream views"),
+    "show": ("one dead letter with its original payload", "newsdesk dlq show 1717000000000-0"),
+    "retry": ("re-publish to the original stream", "newsdesk dlq retry --all --dry-run"),
+    "purge": ("delete dead letters", "newsdesk dlq purge 1717000000000-0 1717000000001-0"),
+}
 
 
-def _add_ops_commands(sub: argparse._SubParsersAction[Any]) -> None:
-    sub.add_parser("status", help="lag, pending and dead letters per stream; service health")
-    dlq = sub.add_parser("dlq", help="inspect and retry dead letters")
+def _add_ops_commands(sub: Sub) -> None:
+    _command(
+        sub,
+        "status",
+        "lag, pending and dead letters per stream; service health",
+        "newsdesk status",
+        "NEWSDESK_KEY_PREFIX=staging newsdesk status | head -5",
+    )
+    dlq = _command(
+        sub,
+        "dlq",
+        "inspect and retry dead letters",
+        "newsdesk dlq list",
+        "newsdesk dlq retry --all",
+    )
     actions = dlq.add_subparsers(dest="action", required=True)
-    for name, text in [
-        ("list", "list dead letters"),
-        ("show", "one dead letter with its original payload"),
-        ("retry", "re-publish to the original stream"),
-        ("purge", "delete dead letters"),
-    ]:
-        act = actions.add_parser(name, help=text)
+    for name, (text, example) in DLQ_ACTIONS.items():
+        act = _command(actions, name, text, example)
         act.add_argument("--stream", choices=STREAMS, default="articles.raw")
         if name == "list":
             act.add_argument("--count", type=int, default=50)
@@ -93,13 +169,25 @@ def _add_ops_commands(sub: argparse._SubParsersAction[Any]) -> None:
             act.add_argument("ids", nargs="*")
             act.add_argument("--all", action="store_true")
             act.add_argument("--dry-run", action="store_true")
-    top = sub.add_parser("top", help="print the popular, ranking or trending list as a table")
+    top = _command(
+        sub,
+        "top",
+        "print the popular, ranking or trending list as a table",
+        "newsdesk top                          # the access ranking, 24h",
+        "newsdesk top --section World --window 1h",
+        "newsdesk top --trending person --window today",
+    )
     top.add_argument("--section", default=None, help="popular in this section")
     top.add_argument("--trending", choices=("person", "org", "place", "topic"), default=None)
-    top.add_argument("--window", default=None, help="1h, 24h, 7d, today, yesterday, week, all")
+    top.add_argument("--window", choices=WINDOWS, default=None, help="default 24h (trending 1h)")
     top.add_argument("--limit", type=int, default=10)
     top.add_argument("--ranking-url", default=None, help="defaults to the local ranking port")
-    replay = sub.add_parser("replay", help="re-deliver a stream to its group from ID or TIME")
+    replay = _command(
+        sub,
+        "replay",
+        "re-deliver a stream to its group from ID or TIME",
+        "newsdesk replay --stream articles.raw --from 2024-06-01T00:00:00Z",
+    )
     replay.add_argument("--stream", choices=STREAMS, required=True)
     replay.add_argument("--from", dest="start", required=True, help="entry id or ISO time")
     replay.add_argument("--group", default=None)
@@ -107,7 +195,11 @@ def _add_ops_commands(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="newsdesk",
+        description=__doc__,
+        epilog="every command has --help with examples, e.g. newsdesk top --help",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_service_commands(sub)
     _add_io_commands(sub)
@@ -132,7 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command in SERVICES:
         return run_service(args.command, settings)
-    return resolve(args.command)(args, settings)
+    try:
+        code = resolve(args.command)(args, settings)
+        sys.stdout.flush()  # here, where a closed pipe can still be handled
+        return code
+    except BrokenPipeError:
+        # The reader went away (`newsdesk status | head -1`): not a failure of ours. Point
+        # stdout at /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

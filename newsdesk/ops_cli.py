@@ -40,18 +40,32 @@ def _stream(settings: Settings, short: str) -> str:
     return names[short]
 
 
+def health_state(service: str, resp: httpx.Response) -> str:
+    """What a readiness answer says; an answer that is not this service's own (another
+    program on the port, a proxy's error page) says so instead of passing for one."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or body.get("service") != service:
+        kind = resp.headers.get("content-type", "no content type").split(";")[0]
+        return (
+            f"NOT newsdesk {service}: something else answers here (HTTP {resp.status_code}, {kind})"
+        )
+    if resp.status_code == 200:
+        return "ready"
+    return f"NOT READY: {'; '.join(map(str, body.get('reasons') or [])) or resp.status_code}"
+
+
 def _service_health(settings: Settings) -> list[str]:
     lines = []
     for service in SERVICES:
         url = f"http://{settings.host}:{settings.port_for(service)}/health/ready"
         try:
-            resp = httpx.get(url, timeout=1.0)
-            state = (
-                "ready" if resp.status_code == 200 else f"NOT READY {resp.json().get('reasons')}"
-            )
+            state = health_state(service, httpx.get(url, timeout=1.0))
         except httpx.HTTPError:
             state = "down (no answer)"
-        lines.append(f"{service:<9} {state}")
+        lines.append(f"{service:<9} {url}  {state}")
     return lines
 
 
@@ -86,7 +100,10 @@ async def _dlq(args: argparse.Namespace, settings: Settings) -> int:
     redis = make_redis(settings)
     try:
         if args.action == "list":
-            for d in await list_dead_letters(redis, stream, count=args.count):
+            letters = await list_dead_letters(redis, stream, count=args.count)
+            if not letters:
+                print(f"no dead letters in {stream}.dlq")
+            for d in letters:
                 print(
                     f"{d.id}  from {d.source_id}  attempts={d.attempts}  {d.service}  "
                     f"{d.failed_at}  {d.error}"
@@ -151,6 +168,19 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
 
+def _detail(resp: httpx.Response) -> str:
+    """FastAPI's error detail in words: each refused parameter with the reason."""
+    try:
+        detail = resp.json().get("detail")
+    except ValueError:
+        return resp.text[:200]
+    if isinstance(detail, list):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in d.get('loc', [])[1:])}: {d.get('msg')}" for d in detail
+        )
+    return str(detail)
+
+
 def cmd_top(args: argparse.Namespace, settings: Settings) -> int:
     """The lists the site shows, as a table, read from the ranking service's API."""
     base = args.ranking_url or f"http://{settings.host}:{settings.ranking_port}"
@@ -166,7 +196,9 @@ def cmd_top(args: argparse.Namespace, settings: Settings) -> int:
         print(f"newsdesk top: ranking at {base} did not answer: {exc}", file=sys.stderr)
         return 1
     if resp.status_code != 200:
-        print(f"newsdesk top: {resp.status_code} {resp.text}", file=sys.stderr)
+        print(
+            f"newsdesk top: ranking answered {resp.status_code}: {_detail(resp)}", file=sys.stderr
+        )
         return 1
     title = (
         f"trending {args.trending}"

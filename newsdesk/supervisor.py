@@ -11,17 +11,20 @@ import argparse
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 import httpx
 
+from newsdesk.banner import RedisInUse, banner_lines
 from newsdesk.redis_server import RedisProcess, answers, start_redis
 from newsdesk.runner import SERVICES
+from newsdesk.samples import load_samples, producer_key
 from shared.logging import configure_logging
 from shared.settings import DEFAULT_REDIS_URL, Settings
 
@@ -60,20 +63,28 @@ def _spawn(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)  # noqa: S603
 
 
-def wait_ready(settings: Settings, services: Sequence[str], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    pending = list(services)
-    while pending and time.monotonic() < deadline:
-        service = pending[0]
-        url = f"http://{settings.host}:{settings.port_for(service)}/health/ready"
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                pending.pop(0)
-                continue
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    return not pending
+def ports_in_use(settings: Settings) -> list[str]:
+    """Each service port something else already listens on, named (checked before any
+    child starts, so the reason is one clear line instead of a child's traceback)."""
+    busy = []
+    for service in SERVICES:
+        port = settings.port_for(service)
+        with socket.socket() as probe:
+            # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not "in use".
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.host, port))
+            except OSError as exc:
+                busy.append(f"{service} port {settings.host}:{port} ({exc.strerror})")
+    return busy
+
+
+def _ready(settings: Settings, service: str) -> bool:
+    url = f"http://{settings.host}:{settings.port_for(service)}/health/ready"
+    try:
+        return httpx.get(url, timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 class Supervisor:
@@ -95,32 +106,56 @@ class Supervisor:
     def _on_signal(self, signum: int, _: FrameType | None) -> None:
         self.stopping = True
 
-    def run(self, on_ready: Callable[[], None] | None = None) -> int:
+    def _exited(self) -> str | None:
+        dead = [(n, p.returncode) for n, p in self.children.items() if p.poll() is not None]
+        if not dead:
+            return None
+        return ", ".join(f"{name} exited with code {code}" for name, code in dead)
+
+    def wait_ready(self, timeout_s: float) -> str | None:
+        """Until every service is ready; returns why not when a child died (or None). A
+        child that exits while starting ends the wait at once, not at the timeout."""
+        deadline = time.monotonic() + timeout_s
+        pending = list(SERVICES)
+        while pending and not self.stopping:
+            if (exited := self._exited()) is not None:
+                return exited
+            if time.monotonic() > deadline:
+                _say(f"not ready after {timeout_s:.0f} s: {', '.join(pending)}; still trying")
+                return None
+            if _ready(self.settings, pending[0]):
+                pending.pop(0)
+            else:
+                time.sleep(0.2)
+        return None
+
+    def run(self, on_ready: Callable[[], str | None] | None = None) -> int:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
+        if busy := ports_in_use(self.settings):
+            _say(f"cannot start: in use by another process: {'; '.join(busy)}")
+            _say("stop what holds it, or set NEWSDESK_<SERVICE>_PORT to a free port")
+            return 1
         self.start()
-        if wait_ready(self.settings, list(SERVICES), READY_TIMEOUT_S):
-            if on_ready is not None:
-                on_ready()
-            self._announce()
-        else:
-            _say("services did not become ready in time; see the logs above")
+        if (failed := self.wait_ready(READY_TIMEOUT_S)) is not None:
+            _say(f"{failed} while starting (its log is above); stopping the rest")
+            return self.stop() or 1
+        if self.stopping:
+            return self.stop()
+        api_key = on_ready() if on_ready is not None else None
+        self._announce(api_key)
         while not self.stopping:
-            dead = [n for n, p in self.children.items() if p.poll() is not None]
-            if dead:
-                _say(f"service(s) exited: {', '.join(dead)}; stopping the rest")
+            if (exited := self._exited()) is not None:
+                _say(f"{exited}; stopping the rest")
                 return self.stop() or 1
             time.sleep(0.2)
         return self.stop()
 
-    def _announce(self) -> None:
-        s = self.settings
-        _say("all services ready:")
-        for service in SERVICES:
-            base = f"http://{s.host}:{s.port_for(service)}"
-            _say(f"  {service:<9} {base}/docs   (health {base}/health/ready, {base}/metrics)")
-        _say(f"  popular   http://{s.host}:{s.ranking_port}/v1/popular?section=world&limit=5")
-        _say(f"  ranking   http://{s.host}:{s.ranking_port}/v1/ranking?limit=5")
+    def _announce(self, api_key: str | None) -> None:
+        private = self.redis.data_dir if self.redis is not None else None
+        used = RedisInUse(self.redis_url, private, self.settings.redis_fsync)
+        for line in banner_lines(self.settings, used, api_key):
+            _say(line)
 
     def stop(self) -> int:
         for proc in self.children.values():
@@ -142,25 +177,24 @@ class Supervisor:
         return worst
 
 
-def _newsdesk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "newsdesk.cli", *args]
-    return subprocess.run(cmd, check=False, text=True, capture_output=True, env=env)  # noqa: S603
-
-
-def _load_samples(samples: Path, redis_url: str) -> None:
-    """Posts the sample articles, then reader views over them, through the public API, as a
-    producer named "samples" whose key is made afresh for each run."""
-    env = {**os.environ, "NEWSDESK_REDIS_URL": redis_url}
-    _newsdesk("keys", "revoke", "samples", env=env)
-    made = _newsdesk("keys", "add", "samples", env=env)
-    if made.returncode != 0:
-        _say(f"could not create the samples producer key: {made.stderr.strip()}")
-        return
-    env["NEWSDESK_API_KEY"] = made.stdout.split()[-1]
-    loaded = _newsdesk("publish", str(samples), "--sample-views", "200", env=env)
-    sys.stderr.write(loaded.stdout + loaded.stderr)
-    if loaded.returncode != 0:
-        _say("loading the samples failed; see above")
+def _load_samples(samples: Path, settings: Settings, redis_url: str) -> str | None:
+    """Posts the samples as the "samples" producer; returns its key for the banner."""
+    host = f"http://{settings.host}"
+    try:
+        key = producer_key(redis_url)
+    except RuntimeError as exc:
+        _say(str(exc))
+        return None
+    loaded = load_samples(
+        samples,
+        ingest_url=f"{host}:{settings.ingest_port}",
+        ranking_url=f"{host}:{settings.ranking_port}",
+        api_key=key,
+    )
+    _say(f"samples: {len(loaded.accepted)} articles from {samples}, {loaded.views} reader views")
+    for problem in loaded.problems:
+        _say(f"  sample not loaded: {problem}")
+    return key
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
@@ -168,5 +202,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     samples: Path | None = args.samples
     supervisor = Supervisor(settings, args.data_dir)
     return supervisor.run(
-        on_ready=(lambda: _load_samples(samples, supervisor.redis_url)) if samples else None
+        on_ready=(lambda: _load_samples(samples, settings, supervisor.redis_url))
+        if samples
+        else None
     )

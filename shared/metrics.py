@@ -51,6 +51,31 @@ class ServiceMetrics:
         self.dlq_length = Gauge(
             "newsdesk_dlq_length", "Entries in the dead-letter stream", ["stream"], registry=r
         )
+        # HTTP, counted by the app frame's middleware: by route template (never the raw
+        # path, whose ids would make a series per article), method and status.
         self.http_requests = Counter(
-            "newsdesk_http_requests_total", "HTTP requests", ["route", "status"], registry=r
+            "newsdesk_http_requests_total",
+            "HTTP requests answered, by route template, method and status",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.http_latency = Histogram(
+            "newsdesk_http_request_seconds",
+            "Time from a request's arrival to the end of its answer",
+            ["route", "method"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        # ingest: what producers sent over HTTP and what became of it
+        self.articles_received = Counter(
+            "newsdesk_ingest_articles_total",
+            "Articles posted, by outcome (accepted, duplicate, stale, invalid) and wire format",
+            ["status", "format"],
+            registry=r,
+        )
+        self.views_received = Counter(
+            "newsdesk_ingest_views_total",
+            "Views posted, by outcome (accepted, duplicate: an event id seen before)",
+            ["outcome"],
+            registry=r,
         )

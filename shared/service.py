@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from redis.exceptions import RedisError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.health import health_router
+from shared.health import health_router, mount_asyncapi_viewer
 from shared.logging import get_logger
+from shared.metrics import ServiceMetrics
 from shared.runtime import Runtime
 from shared.trimming import trim_stream
 
@@ -103,13 +107,125 @@ def build_service_app(
             await rt.redis.aclose()
             log.info("service.stopped")
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    # Swagger UI and ReDoc from the fastapi-offline package's files: no CDN, so /docs and
+    # /redoc work offline and behind a proxy that allows nothing out.
+    app = FastAPIOffline(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
     app.state.runtime = rt
+    app.add_middleware(HttpMiddleware, metrics=rt.metrics)
+    mount_asyncapi_viewer(app)
+    declare_bearer(app)
     app.include_router(health_router(rt, title=title, description=description))
     for router in routers:
         app.include_router(router)
     redis_unavailable_handler(app)
     return app
+
+
+# Pages this service serves load nothing from elsewhere; the policy makes sure of it (ReDoc,
+# for one, would fetch its logo from a CDN).
+PAGE_POLICY = (
+    b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'; "
+    b"font-src 'self' data:; frame-ancestors 'self'"
+)
+
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+Series = tuple[Any, Any]  # (counter child, histogram child) of one route, method and status
+
+
+class HttpMiddleware:
+    """Counts and times every request by route template and status, and gives every HTML
+    page the policy above. Plain ASGI (no BaseHTTPMiddleware) with the label children
+    cached: ~4 µs a request on ingest's hot path (~1% of one), not a task per request."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        # bounded: route templates x METHODS (+ OTHER) x statuses the app answers
+        self._series: dict[tuple[str, str, int], Series] = {}
+
+    def _of(self, route: str, method: str, status: int) -> Series:
+        key = (route, method if method in METHODS else "OTHER", status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.metrics.http_requests.labels(key[0], key[1], str(status)),
+                self.metrics.http_latency.labels(key[0], key[1]),
+            )
+        return series
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the server answers when the app raises before answering
+
+        async def answer(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                if _is_html(headers):
+                    headers.append((b"content-security-policy", PAGE_POLICY))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, answer)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            count, latency = self._of(route, scope["method"], status)
+            count.inc()
+            latency.observe(time.perf_counter() - started)
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    names = {name.lower(): value for name, value in headers}
+    return (
+        names.get(b"content-type", b"").startswith(b"text/html")
+        and b"content-security-policy" not in names
+    )
+
+
+BEARER = "producerKey"
+
+
+def declare_bearer(app: FastAPI) -> None:
+    """Operations that can answer 401 need a producer key: the OpenAPI says how to send it
+    (HTTP Bearer), so the docs' "Authorize" button makes try-it-out send one."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        guarded = [
+            op
+            for item in schema.get("paths", {}).values()
+            for op in item.values()
+            if isinstance(op, dict) and "401" in op.get("responses", {})
+        ]
+        if guarded:
+            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes[BEARER] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A producer key: `newsdesk keys add NAME` prints one.",
+            }
+            for op in guarded:
+                op["security"] = [{BEARER: []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def document_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:

@@ -151,8 +151,13 @@ def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -
         if not found:
             raise _unprocessable([{"field": "body", "reason": "the document holds no article"}])
         if len(found) == 1 and found[0].item.article is None:
+            metrics = request.app.state.runtime.metrics
+            metrics.articles_received.labels("invalid", found[0].item.format).inc()
             raise _unprocessable([e.as_dict() for e in found[0].errors])
         results = await publish_candidates(articles, found, producer.name)
+        counted = request.app.state.runtime.metrics.articles_received
+        for candidate, result in zip(found, results, strict=True):
+            counted.labels(result["status"], candidate.item.format).inc()
         return JSONResponse({"results": results}, status_code=202)
 
     @router.post(
@@ -177,6 +182,9 @@ def build_router(articles: ArticlePublisher, views: ViewPublisher, gate: Gate) -
         client_ids = [isinstance(d, dict) and "event_id" in d for d in docs]
         accepted = await views.publish(list(zip(events, client_ids, strict=True)))
         log.info("views.accepted", count=accepted, duplicates=len(events) - accepted)
+        counted = request.app.state.runtime.metrics.views_received
+        counted.labels("accepted").inc(accepted)
+        counted.labels("duplicate").inc(len(events) - accepted)
         return {"accepted": accepted, "duplicates": len(events) - accepted}
 
     return router

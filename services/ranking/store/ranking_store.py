@@ -306,6 +306,39 @@ class RankingStore:
             for n, (name, stored, views, label) in enumerate(rows[:limit], start=1)
         ]
 
+    # dashboard -----------------------------------------------------------------------
+    async def view_series(
+        self, article_ids: Sequence[str], window: str, now: datetime
+    ) -> dict[str, list[int]]:
+        """Folded views per bucket of `window` for each article, oldest first, read from the
+        ledgers and day buckets folds write: minutes for 1h, hours for 24h and today, days
+        for 7d (the dashboard's sparklines). One pipeline, one command per article and bucket."""
+        clock = self.clock.now(now)
+        if window == "today":
+            start, _ = self.clock.day_bounds(clock.day)
+            level, buckets = "h", range(int(start.timestamp()) // win.HOUR_S, clock.hour + 1)
+        elif window in win.ROLLING:
+            level, buckets = win.ROLLING[window].level.value, win.rolling_buckets(window, clock)
+        else:
+            raise win.UnknownWindowError(f"no series for window {window!r}")
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for aid in article_ids:
+                for b in buckets:
+                    if level == "d":
+                        pipe.zscore(f"{self.prefix}d:{b}", aid)
+                    else:
+                        pipe.hget(f"{self.prefix}{level}:{b}:{_ledger_shard(aid)}", aid)
+            counts = iter(await pipe.execute())
+        return {aid: [round(float(next(counts) or 0)) for _ in buckets] for aid in article_ids}
+
+    async def stored_articles(self, article_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored display fields (see `stored_article`) of live articles, by id."""
+        if not article_ids:
+            return {}
+        raws = await self.redis.mget([self.keys.ranking("art", aid) for aid in article_ids])
+        docs = {aid: orjson.loads(raw) for aid, raw in zip(article_ids, raws, strict=True) if raw}
+        return {aid: stored_article(doc) for aid, doc in docs.items() if not doc.get("killed")}
+
     # detail --------------------------------------------------------------------------
     async def article_stats(self, article_id: str, now: datetime) -> dict[str, Any] | None:
         """Stored fields, tags, all-time views, views per window, readers, rank, score story.
@@ -359,3 +392,12 @@ class RankingStore:
                 pipe.zscore(self.prefix + self._source(window, today), article_id)
             scores = await pipe.execute()
         return {w: round(float(s or 0)) for w, s in zip(win.WINDOWS, scores, strict=True)}
+
+
+def _ledger_shard(article_id: str) -> int:
+    """The ledger shard of an article: prelude.lua's shard_of (last 6 bytes of the id,
+    Fibonacci-hashed), which folds use to name `m:<minute>:<shard>` and `h:<hour>:<shard>`."""
+    h = 0
+    for byte in article_id.encode()[-6:]:
+        h = (h * 131 + byte) % 1_048_576
+    return h * 2_654_435_761 % 4_294_967_296 // 16_777_216

@@ -11,8 +11,9 @@ from pydantic import BaseModel
 
 from services.ranking.domain.results import RankedItem
 from services.ranking.store.ranking_store import RankingStore
-from services.ranking.web.dashboard import render_dashboard
+from services.ranking.web.dashboard import Dashboard, DashboardDoc, DashboardWindow
 from services.ranking.web.hot_lists import HotLists
+from services.ranking.web.page import render_page
 
 Window = Literal["1h", "24h", "7d", "today", "yesterday", "week", "all"]
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -66,20 +67,19 @@ def build_router(store: RankingStore, lists: HotLists) -> APIRouter:
 
 def build_dashboard_router(lists: HotLists) -> APIRouter:
     router = APIRouter(tags=["dashboard"])
+    dashboard = Dashboard(lists)
 
     @router.get("/", response_class=HTMLResponse)
-    async def dashboard(window: Window = "24h") -> HTMLResponse:
-        """The access ranking, popular articles of each section in it, and what is trending."""
-        ranking = await lists.top(scope="site", window=window, limit=10)
-        sections = sorted({item.section for item in ranking if item.section})
-        popular = {
-            section: await lists.top(scope=f"section:{section}", window=window, limit=5)
-            for section in sections
-        }
-        trending = {
-            kind: await lists.trending(type=kind, window="24h", limit=5)
-            for kind in ("person", "org", "place")
-        }
-        return HTMLResponse(render_dashboard(window, ranking, popular, trending))
+    async def page(window: DashboardWindow = "24h") -> HTMLResponse:
+        """The dashboard: access ranking, popular per section, trending, pipeline state."""
+        return HTMLResponse(render_page(await dashboard.document(window)))
+
+    @router.get("/v1/dashboard", response_model=DashboardDoc)
+    async def document(window: DashboardWindow = "24h") -> DashboardDoc:
+        """Everything the dashboard shows, in one answer (the page refreshes from it): the
+        access ranking, popular per section, trending people, organisations, places and
+        topics in the window, each article row with its published time, dateline and a
+        sparkline (SVG) of its views per bucket, and lag, pending and dead letters per stream."""
+        return await dashboard.document(window)
 
     return router
