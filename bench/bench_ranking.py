@@ -42,7 +42,8 @@ from newsdesk.runner import tune_gc
 from services.ranking.app import VIEWS_INFLIGHT, VIEWS_READAHEAD
 from services.ranking.consumers.folding import FoldLoop
 from services.ranking.consumers.views import ViewsHandler
-from services.ranking.store.ranking_store import RankingParams, RankingStore
+from services.ranking.store.params import RankingParams
+from services.ranking.store.ranking_store import RankingStore
 from services.ranking.web.hot_lists import HotLists
 from shared.consumer.config import ConsumerConfig
 from shared.consumer.runner import StreamRunner

@@ -112,7 +112,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def keys(self) -> Keys:
-        return Keys(self.key_prefix)
+        return Keys(self.key_prefix, self.shards)
 
     def port_for(self, service: str) -> int:
         ports = {

@@ -73,7 +73,7 @@ class ViewPublisher:
 
     async def publish(self, views: list[tuple[ViewEvent, bool]]) -> int:
         """`views` pairs each event with whether its id came from the producer."""
-        args: list[str | bytes | int] = [self.keys.view_dedupe_prefix(), self.dedupe_window_s]
+        args: list[str | bytes | int] = [self.keys.view_dedupe_prefix(""), self.dedupe_window_s]
         for view, client_id in views:
             args.append(view.event_id if client_id else "")
             args.append(orjson.dumps(view.model_dump(mode="json")))

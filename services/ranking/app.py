@@ -10,7 +10,8 @@ from faststream.redis import RedisBroker
 from services.ranking.consumers.articles import ArticlesHandler
 from services.ranking.consumers.folding import FoldLoop
 from services.ranking.consumers.views import ViewsHandler
-from services.ranking.store.ranking_store import RankingParams, RankingStore
+from services.ranking.store.params import RankingParams
+from services.ranking.store.ranking_store import RankingStore
 from services.ranking.store.retention import Retention
 from services.ranking.web.hot_lists import HotLists
 from services.ranking.web.routes import build_dashboard_router, build_router

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,65 +18,22 @@ from services.ranking.domain.list_documents import (
     TRENDING_TYPES,
     article_document,
     article_scopes,
-    explain_score,
     normalize_scope,
-    section_scope,
-    stored_article,
     topic_labels,
 )
 from services.ranking.domain.repeat_filter import RepeatFilter
 from services.ranking.domain.results import CountResult, RankedItem
 from services.ranking.domain.view_entries import View
-from services.ranking.store.scripts import HeldViews, RankingScripts, text
+from services.ranking.store import article_reads
+from services.ranking.store.params import RankingParams
+from services.ranking.store.scripts import RankingScripts, text
 from services.ranking.store.view_counter import ViewCounter
 from shared.consumer.handler import FreshRead
 from shared.keys import Keys
 from shared.logging import get_logger
 from shared.models import EnrichedArticle
-from shared.settings import Settings
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class RankingParams:
-    """The knobs of counting and lists; `from_settings` maps the service settings.
-
-    Cached lists (scope lists and trending) are fresh for `cache_ttl_s`, then served stale
-    for up to `cache_stale_s` after they were computed while one background refresh per
-    entry recomputes them; past that, a read computes inline. 60 s (12 ttls): under
-    traffic a stale entry is served only for the few ms its refresh takes, so the bound
-    matters for lists asked for now and then: one read a minute is enough to keep them off
-    the inline path (~3-10 ms of Lua), yet a list read after a longer lull is never older
-    than a minute, the order of how far lists trail the views under load anyway (folds
-    pause up to 30 s). Longer would keep more idle entries in memory for little gain.
-    """
-
-    timezone: str = "Asia/Tokyo"
-    trending_half_life_s: float = 3600.0
-    reader_repeat_interval_s: int = 1800
-    repeat_filter_bits_log2: int = 26
-    cache_ttl_s: int = 5
-    cache_stale_s: int = 60
-    trending_pool: int = 1000  # ~8 µs of Lua an article per refresh
-    fold_interval_s: float = 1.0
-    retain_days: int = 0  # 0: articles are kept forever
-    held: HeldViews = field(default_factory=HeldViews)
-
-    def __post_init__(self) -> None:
-        if not 0 < self.cache_ttl_s <= self.cache_stale_s:
-            raise ValueError("cache_stale_s must be at least cache_ttl_s, which must be > 0")
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RankingParams:
-        return cls(
-            timezone=settings.timezone,
-            trending_half_life_s=settings.trending_half_life_s,
-            reader_repeat_interval_s=settings.reader_repeat_interval_s,
-            fold_interval_s=settings.views_fold_interval_s,
-            retain_days=settings.ranking_retain_days,
-            held=HeldViews(settings.views_hold_s, settings.views_hold_max_articles),
-        )
 
 
 class RankingStore:
@@ -306,98 +262,16 @@ class RankingStore:
             for n, (name, stored, views, label) in enumerate(rows[:limit], start=1)
         ]
 
-    # dashboard -----------------------------------------------------------------------
+    # reads of single articles (article_reads) ------------------------------------------
+    async def article_stats(self, article_id: str, now: datetime) -> dict[str, Any] | None:
+        """Stored fields, tags, all-time views, views per window, readers, rank, score story;
+        the article's pending counts are folded first, so its numbers are exact at once."""
+        return await article_reads.article_stats(self, article_id, now)
+
+    async def stored_articles(self, article_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return await article_reads.stored_articles(self, article_ids)
+
     async def view_series(
         self, article_ids: Sequence[str], window: str, now: datetime
     ) -> dict[str, list[int]]:
-        """Folded views per bucket of `window` for each article, oldest first, read from the
-        ledgers and day buckets folds write: minutes for 1h, hours for 24h and today, days
-        for 7d (the dashboard's sparklines). One pipeline, one command per article and bucket."""
-        clock = self.clock.now(now)
-        if window == "today":
-            start, _ = self.clock.day_bounds(clock.day)
-            level, buckets = "h", range(int(start.timestamp()) // win.HOUR_S, clock.hour + 1)
-        elif window in win.ROLLING:
-            level, buckets = win.ROLLING[window].level.value, win.rolling_buckets(window, clock)
-        else:
-            raise win.UnknownWindowError(f"no series for window {window!r}")
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for aid in article_ids:
-                for b in buckets:
-                    if level == "d":
-                        pipe.zscore(f"{self.prefix}d:{b}", aid)
-                    else:
-                        pipe.hget(f"{self.prefix}{level}:{b}:{_ledger_shard(aid)}", aid)
-            counts = iter(await pipe.execute())
-        return {aid: [round(float(next(counts) or 0)) for _ in buckets] for aid in article_ids}
-
-    async def stored_articles(self, article_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The stored display fields (see `stored_article`) of live articles, by id."""
-        if not article_ids:
-            return {}
-        raws = await self.redis.mget([self.keys.ranking("art", aid) for aid in article_ids])
-        docs = {aid: orjson.loads(raw) for aid, raw in zip(article_ids, raws, strict=True) if raw}
-        return {aid: stored_article(doc) for aid, doc in docs.items() if not doc.get("killed")}
-
-    # detail --------------------------------------------------------------------------
-    async def article_stats(self, article_id: str, now: datetime) -> dict[str, Any] | None:
-        """Stored fields, tags, all-time views, views per window, readers, rank, score story.
-
-        The article's pending counts are folded first, so its numbers are exact at once.
-        """
-        k = self.keys.ranking
-        raw = await self.redis.get(k("art", article_id))
-        meta: dict[str, Any] = orjson.loads(raw) if raw else {}
-        if not meta or meta.get("killed"):
-            return None
-        await self.counter.fold(now, articles=[article_id])
-        section = str(meta.get("section") or "")
-        scope = section_scope(section) if section.strip() else SITE
-        clock = self.clock.now(now)
-        rank_args = self._query_args("rank", "24h", scope, clock)
-        rank, _ = await self.scripts.query(clock, [*rank_args, article_id])
-        windows = await self._window_views(article_id, now)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hget(k("rep"), article_id)
-            pipe.pfcount(k("hll", article_id))
-            pipe.zscore(k("trend", "article"), article_id)
-            pipe.get(k("trend", "t0"))
-            repeats, readers, stored, t0 = await pipe.execute()
-        ts = now.timestamp()
-        out = stored_article(meta)
-        out["views"] = windows[win.ALL_TIME] + int(repeats or 0)
-        out["windows"] = windows
-        out["unique_readers"] = int(readers)
-        position = int(rank)
-        out["rank_in_section"] = {
-            "window": "24h",
-            "scope": scope,
-            "rank": position + 1 if position >= 0 else None,
-        }
-        out["score"] = explain_score(
-            self.decay,
-            stored=float(stored or 0),
-            t0=float(t0 or ts),
-            now=ts,
-            views_24h=windows["24h"],
-            repeat_interval_s=self.repeat.interval_s,
-        )
-        return out
-
-    async def _window_views(self, article_id: str, now: datetime) -> dict[str, int]:
-        """Views per window for one article: one ZSCORE each (the rank query just rolled)."""
-        today = self.clock.now(now).day
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for window in win.WINDOWS:
-                pipe.zscore(self.prefix + self._source(window, today), article_id)
-            scores = await pipe.execute()
-        return {w: round(float(s or 0)) for w, s in zip(win.WINDOWS, scores, strict=True)}
-
-
-def _ledger_shard(article_id: str) -> int:
-    """The ledger shard of an article: prelude.lua's shard_of (last 6 bytes of the id,
-    Fibonacci-hashed), which folds use to name `m:<minute>:<shard>` and `h:<hour>:<shard>`."""
-    h = 0
-    for byte in article_id.encode()[-6:]:
-        h = (h * 131 + byte) % 1_048_576
-    return h * 2_654_435_761 % 4_294_967_296 // 16_777_216
+        return await article_reads.view_series(self, article_ids, window, now)

@@ -11,7 +11,8 @@ import redis.asyncio as aioredis
 
 from services.ranking.domain.results import CountResult
 from services.ranking.domain.view_entries import View
-from services.ranking.store.ranking_store import RankingParams, RankingStore
+from services.ranking.store.params import RankingParams
+from services.ranking.store.ranking_store import RankingStore
 from shared.consumer.handler import FreshRead
 from shared.keys import Keys
 from shared.models import Article, EnrichedArticle, Entity, Tags, Topic, ViewEvent

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from services.ranking.domain import windows as win
 from services.ranking.domain.view_entries import View
-from services.ranking.store.ranking_store import RankingParams, RankingStore
+from services.ranking.store.params import RankingParams
+from services.ranking.store.ranking_store import RankingStore
 from shared.keys import Keys
 from shared.models import ViewEvent
 from tests.integration.ranking.conftest import GROUP, NOW, article, view

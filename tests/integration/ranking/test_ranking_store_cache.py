@@ -16,7 +16,8 @@ from structlog.testing import capture_logs
 
 from services.ranking.domain.results import RankedItem
 from services.ranking.domain.windows import Now
-from services.ranking.store.ranking_store import RankingParams, RankingStore
+from services.ranking.store.params import RankingParams
+from services.ranking.store.ranking_store import RankingStore
 from shared.keys import Keys
 from tests.integration.ranking.conftest import GROUP, NOW, Feed, article, view
 

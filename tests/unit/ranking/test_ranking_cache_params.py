@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.ranking.store.ranking_store import RankingParams
+from services.ranking.store.params import RankingParams
 
 
 def test_the_default_keeps_entries_twelve_ttls() -> None:

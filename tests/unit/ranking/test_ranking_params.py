@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.ranking.store.ranking_store import RankingParams
+from services.ranking.store.params import RankingParams
 from shared.settings import Settings
 
 
