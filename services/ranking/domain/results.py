@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class RankedItem(BaseModel):
@@ -17,6 +17,12 @@ class RankedItem(BaseModel):
     url: str | None = None
     views: int
     score: float
+    # A story (near-duplicates and versions, `story_id`) is one row: the most-read version
+    # leads; `versions` counts the story's versions in the list read, `other_versions`
+    # names the others (their views are theirs, not added to the lead's).
+    story_id: str | None = None
+    versions: int = 1
+    other_versions: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

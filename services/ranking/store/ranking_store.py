@@ -166,7 +166,7 @@ class RankingStore:
         mode, window, scope, now = query
         clock = self.clock.now(now)
         head = self._query_args(mode, window, scope, clock)
-        raw = await self.scripts.query(clock, [*head, *tail])
+        raw: list[Any] = await self.scripts.query(clock, [*head, *tail])
         if text(raw[0]) == "stale":
             again = self._query_args(mode, window, scope, clock, refresh=True)
             self._refresh_later(entry, clock, [*again, *tail])
@@ -214,8 +214,8 @@ class RankingStore:
         raw = [text(x) for x in await self._cached_query(entry, query, [n])]
         t0, ts = float(raw[1] or now.timestamp()), now.timestamp()
         items: list[RankedItem] = []
-        for j in range(2, len(raw), 7):
-            article_id, views, headline, section, url, killed, stored = raw[j : j + 7]
+        for j in range(2, len(raw), 8):
+            article_id, views, headline, section, url, killed, stored, story = raw[j : j + 8]
             if killed == "1" or len(items) >= limit:
                 continue
             score = round(self.decay.normalize(float(stored), t0, ts), 3)
@@ -228,12 +228,29 @@ class RankingStore:
                     url=url or None,
                     views=round(float(views)),
                     score=score,
+                    story_id=story or None,
                 )
             )
         return items
 
+    async def count_above(
+        self, *, scope: str, window: str, views: int, article_id: str, now: datetime
+    ) -> int:
+        """Articles of the scope in this shard that rank above (views, article_id) in the
+        window: this shard's part of the rank of an article of another shard."""
+        clock = self.clock.now(now)
+        head = self._query_args("above", window, normalize_scope(scope), clock)
+        return int(await self.scripts.query(clock, [*head, views, article_id]))
+
     async def trending(
-        self, *, type: str, window: str, limit: int, now: datetime
+        self,
+        *,
+        type: str,
+        window: str,
+        limit: int,
+        now: datetime,
+        any_views: bool = False,
+        names: Sequence[str] = (),
     ) -> list[RankedItem]:
         """People, organisations, places or topics by decayed views, with views in `window`.
 
@@ -241,13 +258,16 @@ class RankingStore:
         articles tagged with it, and its views are those articles' views in `window`:
         computed at query time (cached, and refreshed in the background once stale), so
         counting writes nothing per entity, a kill or re-tag is reflected at once (it drops
-        the cache), and a refresh costs the pool, not the entity's size.
+        the cache), and a refresh costs the pool, not the entity's size. A shard's part of
+        a merged list ranks names with no views too (`any_views`), and answers for `names`.
         """
         if type not in TRENDING_TYPES:
             raise ValueError(f"type must be one of {', '.join(TRENDING_TYPES)}")
         query = ("trend", window, SITE, now)
-        tail = [type, 3 * limit + 10, self.params.trending_pool]
-        _, raw = await self._cached_query(("trend", type, window), query, tail)
+        tail = [type, len(names) or 3 * limit + 10, self.params.trending_pool]
+        tail += ["any" if any_views else "seen", *names]
+        entry = ("trend", type, window, *(["any"] if any_views else []))
+        _, raw = await self._cached_query(entry, query, tail)
         doc = orjson.loads(raw)
         t0, ts = float(doc.get("t0") or now.timestamp()), now.timestamp()
         rows = doc.get("items") or []
@@ -259,7 +279,7 @@ class RankingStore:
                 views=round(float(views)),
                 score=round(self.decay.normalize(float(stored), t0, ts), 3),
             )
-            for n, (name, stored, views, label) in enumerate(rows[:limit], start=1)
+            for n, (name, stored, views, label) in enumerate(rows[: len(names) or limit], start=1)
         ]
 
     # reads of single articles (article_reads) ------------------------------------------

@@ -121,11 +121,11 @@ class RankingScripts:
                 self.key("topics"), self.key("held")]  # fmt: skip
         return text(await self._articles(keys=keys, args=[self.P, mode, article_id, *args]))
 
-    async def query(self, now: win.Now, args: Sequence[Any]) -> list[Any]:
-        """queries.lua: ARGV after P and the clock as `RankingStore._query_args` lays them."""
+    async def query(self, now: win.Now, args: Sequence[Any]) -> Any:
+        """queries.lua: ARGV after P and the clock as `RankingStore._query_args` lays them;
+        a list for 'top', 'rank' and 'trend', a count for 'above'."""
         keys = [self.key("roll"), self.key("trend", "t0"), self.key("live")]
-        result: list[Any] = await self._queries(keys=keys, args=[self.P, *now.script_args(), *args])
-        return result
+        return await self._queries(keys=keys, args=[self.P, *now.script_args(), *args])
 
     async def retire(self, now: win.Now, limit: int) -> tuple[int, int]:
         keys = [self.key("retire"), self.key("roll"), self.key("win", "7d"), self.key("live")]

@@ -114,7 +114,8 @@ end
 local function drop_scope_caches(P, scope)
   local kind = string.sub(scope, 1, string.find(scope, ':', 1, true) - 1)
   for _, w in ipairs(WINDOWS) do
-    redis.call('DEL', P .. 'cache:' .. scope .. ':' .. w, P .. 'cache:trend:' .. kind .. ':' .. w)
+    local trend = P .. 'cache:trend:' .. kind .. ':' .. w
+    redis.call('DEL', P .. 'cache:' .. scope .. ':' .. w, trend, trend .. ':any')
   end
 end
 

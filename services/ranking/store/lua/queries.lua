@@ -6,7 +6,10 @@
 --       window name, source ('win:<w>' | 'd:<day>' | 'w:<week>' | 'all'),
 --       scope ('site' | '<kind>:<name>'), cache fresh s, cache stale s,
 --       cache use ('read' | 'refresh': recompute and rewrite, skipping the read), then per mode:
---       top: how many rows; rank: article id; trend: type, candidates, article pool
+--       top: how many rows; rank: article id; above: views, article id;
+--       trend: type, candidates, article pool, 'seen' (only names with views in the window)
+--       or 'any' (every name: a shard's part of a merged list), then names whose scores are
+--       asked (never cached; a merged list completes itself with them)
 -- top and trend answer {state, ...}: state 'fresh' or 'stale' (from the cache; the caller
 -- refreshes a stale one in the background), 'computed' (just now) or 'live' (never cached).
 local P, mode = ARGV[1], ARGV[6]
@@ -136,8 +139,33 @@ if mode == 'top' then
     out[#out + 1] = m.url or ''
     out[#out + 1] = m.killed and '1' or '0'
     out[#out + 1] = redis.call('ZSCORE', P .. 'trend:article', id) or '0'
+    out[#out + 1] = m.story_id or ''
   end
   return out
+end
+
+-- above: how many of the scope's articles rank above (views, id) in the window, in ZREVRANGE
+-- order (more views, or as many and a greater id): another shard's part of an article's rank.
+if mode == 'above' then
+  local v0, id = tonumber(ARGV[13]), ARGV[14]
+  local count = 0
+  if scope == 'site' then
+    count = redis.call('ZCOUNT', src, '(' .. ARGV[13], '+inf')
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', src, ARGV[13], ARGV[13])) do
+      if m > id then count = count + 1 end
+    end
+    return count
+  end
+  local members = redis.call('ZRANGE', P .. 'mem:' .. scope, 0, -1)
+  for k = 1, #members, 1000 do
+    local last = math.min(k + 999, #members)
+    local scores = redis.call('ZMSCORE', src, unpack(members, k, last))
+    for j = k, last do
+      local v = tonumber(scores[j - k + 1] or -1)
+      if v > v0 or (v == v0 and members[j] > id) then count = count + 1 end
+    end
+  end
+  return count
 end
 
 -- rank: 0-based place of an article in its scope's window list (-1 if it has no views
@@ -175,9 +203,10 @@ end
 -- tagged with them (the tail adds little under Zipf traffic), with those articles' views in
 -- the window (so the cost is the pool's, whatever the size of an entity)
 local kind, wanted, pool = ARGV[13], tonumber(ARGV[14]), tonumber(ARGV[15])
-local cache = P .. 'cache:trend:' .. kind .. ':' .. window
+local any_views, asked = ARGV[16] == 'any', #ARGV > 16
+local cache = P .. 'cache:trend:' .. kind .. ':' .. window .. (any_views and ':any' or '')
 -- The cached document leads with its stamps, so a read checks them without decoding it.
-if not refresh then
+if not refresh and not asked then
   local cached = redis.call('GET', cache)
   local state = cached
     and state_of(string.match(cached, '^{"fresh":([^,]+),"stale":([^,]+),"source":"([^"]*)",'))
@@ -205,8 +234,15 @@ end
 -- the best `wanted` in one pass (a full sort of thousands of names costs ~10 ms of Lua)
 local function better(a, b) return score[a] > score[b] or (score[a] == score[b] and a < b) end
 local names = {}
-for name in pairs(score) do
-  if views[name] > 0 and (#names < wanted or better(name, names[#names])) then
+if asked then
+  for j = 17, #ARGV do
+    local name = ARGV[j]
+    score[name], views[name] = score[name] or 0, views[name] or 0
+    names[#names + 1] = name
+  end
+end
+for name in pairs(asked and {} or score) do
+  if (any_views or views[name] > 0) and (#names < wanted or better(name, names[#names])) then
     local at = #names + 1
     while at > 1 and better(name, names[at - 1]) do at = at - 1 end
     table.insert(names, at, name)
@@ -223,5 +259,6 @@ end
 local stamps = string.format('{"fresh":%.17g,"stale":%.17g,"source":"%s",', fresh_until,
   stale_until, source)
 local encoded = stamps .. string.sub(cjson.encode(out), 2)
+if asked then return {'live', encoded} end
 redis.call('SET', cache, encoded, 'EX', keep_s)
 return {'computed', encoded}
