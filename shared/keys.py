@@ -7,6 +7,7 @@ Keys are colon-separated. Ranking keys that one atomic step touches together sha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 STREAM_RAW = "articles.raw"
 STREAM_ENRICHED = "articles.enriched"
@@ -58,9 +59,19 @@ class Keys:
     def rate_limit(self, producer: str, window: int) -> str:
         return self._k("ingest", "rate", producer, str(window))
 
-    def view_dedupe_prefix(self) -> str:
-        """`<prefix><event id>` marks a producer-chosen view id seen (expires)."""
-        return self._k("ingest", "view", "")
+    def view_dedupe_prefix(self, producer: str) -> str:
+        """`<prefix><event id>` marks a view id `producer` chose as seen (expires): each
+        producer has its own ids, so one producer's ids never suppress another's views."""
+        return self._k("ingest", "view", quote(producer, safe=""), "")
+
+    def request_chunk(self, producer: str, request: str, chunk: int) -> str:
+        """String: what one chunk of an idempotent request wrote (expires), so a retry of the
+        request with the same Idempotency-Key and body writes nothing twice."""
+        return self._k("ingest", "request", quote(producer, safe=""), request, str(chunk))
+
+    def signing_nonce(self, producer: str, nonce: str) -> str:
+        """Marks a signed request's nonce used (expires once its timestamp is too old)."""
+        return self._k("ingest", "nonce", quote(producer, safe=""), nonce)
 
     def feed_state(self, url_hash: str) -> str:
         return self._k("ingest", "feed", url_hash)

@@ -6,14 +6,17 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import redis.asyncio as aioredis
 from fastapi import FastAPI
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from services.ingest.auth import ProducerRegistry
 from services.ingest.dropfolder import DropFolder
 from services.ingest.poller import FeedPoller
 from services.ingest.publisher import ArticlePublisher, ViewPublisher
 from services.ingest.ratelimit import RateLimiter
-from services.ingest.routes import Gate, build_router
+from services.ingest.routes import Gate, ItemLimits, build_router, outcome_unknown_handler
 from shared.broker import make_broker, make_redis
 from shared.metrics import ServiceMetrics
 from shared.models import Article, RawArticle, ViewEvent
@@ -47,12 +50,22 @@ def build_app(settings: Settings) -> FastAPI:
         RateLimiter(redis, keys, default_per_s=settings.rate_limit_per_s),
         max_body_bytes=settings.max_body_bytes,
     )
-    articles = ArticlePublisher(redis, keys, ledger_ttl_s=settings.dedupe_ttl_s)
+    writer = _writer(settings)
+    rt.on_stop = [writer.aclose]
+    articles = ArticlePublisher(
+        writer,
+        keys,
+        ledger_ttl_s=settings.dedupe_ttl_s,
+        max_article_bytes=settings.max_article_bytes,
+    )
     rt.on_start = [_pull_transports(rt, articles)]
     router = build_router(
         articles,
-        ViewPublisher(redis, keys, dedupe_window_s=settings.view_dedupe_window_s),
+        ViewPublisher(writer, keys, dedupe_window_s=settings.view_dedupe_window_s),
         gate,
+        ItemLimits(
+            views=settings.max_views_per_request, articles=settings.max_articles_per_request
+        ),
     )
     app = build_service_app(
         rt,
@@ -60,8 +73,18 @@ def build_app(settings: Settings) -> FastAPI:
         description="Accepts wire articles and reader views and publishes them to Redis Streams.",
         routers=[router],
     )
+    outcome_unknown_handler(app)
     document_models(app, [Article, ViewEvent])
     return app
+
+
+def _writer(settings: Settings) -> aioredis.Redis:
+    """The connections ingest writes on. redis-py resends a command whose answer timed out;
+    a resent write that had already run would be stored twice, so these never resend: the
+    producer hears the outcome is unknown and retries with its ids, which is safe."""
+    writer = make_redis(settings)
+    writer.set_retry(Retry(NoBackoff(), 0))
+    return writer
 
 
 def _pull_transports(rt: Runtime, articles: ArticlePublisher) -> Hook:
