@@ -21,6 +21,7 @@ from services.ingest.publisher import (
     publish_candidates,
 )
 from services.ingest.ratelimit import RateLimiter
+from services.ingest.signatures import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from shared.errors import ParseError, UnsupportedFormatError
 from shared.logging import get_logger
 from shared.models import ViewEvent
@@ -30,7 +31,29 @@ _VIEWS = TypeAdapter(list[ViewEvent])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 
+WRITE_HEADERS_DOC: list[dict[str, Any]] = [
+    {
+        "name": IDEMPOTENCY_HEADER,
+        "in": "header",
+        "required": False,
+        "description": "the same on every retry of a request: the retry writes nothing twice",
+        "schema": {"type": "string", "pattern": f"^{_IDEMPOTENCY_KEY.pattern}$"},
+    },
+    *(
+        {"name": name, "in": "header", "required": False, "description": text, "schema": schema}
+        for name, text, schema in [
+            (TIMESTAMP_HEADER, "signed requests: Unix seconds", {"type": "string"}),
+            (NONCE_HEADER, "signed requests: new for every request", {"type": "string"}),
+            (
+                SIGNATURE_HEADER,
+                'signed requests: sha256=<hex HMAC of "<timestamp>.<nonce>.<body>">',
+                {"type": "string"},
+            ),
+        ]
+    ),
+]
 ARTICLE_BODY_DOC: dict[str, Any] = {
+    "parameters": WRITE_HEADERS_DOC,
     "requestBody": {
         "required": True,
         "content": {
@@ -58,9 +81,10 @@ ARTICLE_BODY_DOC: dict[str, Any] = {
                 )
             },
         },
-    }
+    },
 }
 VIEWS_BODY_DOC: dict[str, Any] = {
+    "parameters": WRITE_HEADERS_DOC,
     "requestBody": {
         "required": True,
         "content": {
@@ -68,7 +92,7 @@ VIEWS_BODY_DOC: dict[str, Any] = {
                 "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ViewEvent"}}
             }
         },
-    }
+    },
 }
 
 
