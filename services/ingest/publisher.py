@@ -87,9 +87,7 @@ class ArticlePublisher:
         """Each article runs the script on its own, in order and atomically, so the outcomes
         are those of publishing them one by one; chunks of them share a round trip."""
         outcomes: list[tuple[PublishStatus, str | None]] = []
-        for chunk in chunks(
-            items, lambda i: len(i.payload), count=ARTICLES_PER_CALL, size=ARTICLE_BYTES_PER_CALL
-        ):
+        for chunk in article_chunks(items):
             try:
                 replies = await self._run(chunk)
             except RedisError as exc:
@@ -173,6 +171,12 @@ def chunks(
         total += load
     if start < len(items):
         yield items[start:]
+
+
+def article_chunks(items: Sequence[Prepared]) -> Iterator[Sequence[Prepared]]:
+    return chunks(
+        items, lambda i: len(i.payload), count=ARTICLES_PER_CALL, size=ARTICLE_BYTES_PER_CALL
+    )
 
 
 def view_chunks(

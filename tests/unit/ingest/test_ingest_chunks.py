@@ -8,13 +8,18 @@ import orjson
 import pytest
 
 from services.ingest.publisher import (
+    ARTICLE_BYTES_PER_CALL,
+    ARTICLES_PER_CALL,
     VIEW_BYTES_PER_CALL,
     VIEW_OVERHEAD_BYTES,
     VIEWS_PER_CALL,
+    Prepared,
+    article_chunks,
     chunks,
+    message,
     view_chunks,
 )
-from shared.models import ViewEvent
+from shared.models import Article, RawArticle, ViewEvent
 
 
 @pytest.mark.parametrize(
@@ -65,3 +70,21 @@ def test_a_retry_of_the_same_body_is_cut_the_same_way() -> None:
     assert cut(datetime(2030, 1, 1, tzinfo=UTC)) == cut(
         datetime(2030, 1, 1, 0, 0, 0, 123456, tzinfo=UTC)
     )
+
+
+def prepared(body_bytes: int) -> Prepared:
+    raw = RawArticle(
+        id="x",
+        producer="p",
+        content_hash="h",
+        article=Article(guid="g", body_text="w" * body_bytes),
+    )
+    return Prepared(raw, message(raw))
+
+
+def test_article_round_trips_are_bounded_by_count_and_bytes() -> None:
+    small = [prepared(100)] * 250
+    assert [len(c) for c in article_chunks(small)] == [ARTICLES_PER_CALL] * 2 + [50]
+    large = [prepared(400_000)] * 5
+    assert [len(c) for c in article_chunks(large)] == [2, 2, 1]
+    assert 2 * len(large[0].payload) <= ARTICLE_BYTES_PER_CALL < 3 * len(large[0].payload)
