@@ -119,6 +119,61 @@ def test_views_posted_through_a_redis_stall_are_stored_exactly_once(
     assert accepted == [VIEWS_PER_POST] * POSTS
 
 
+class OpenSystem(System):
+    """Without producer keys, the write is the request's first Redis command: a stall that
+    starts before the request stalls exactly its write."""
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "NEWSDESK_REQUIRE_AUTH": "false"}
+
+
+def test_a_write_unanswered_in_a_stall_is_unknown_and_never_resent(
+    tmp_path: Path, record: Callable[..., FaultRow]
+) -> None:
+    """A plain POST of 100 views (no key, no event ids): ingest's write times out while Redis
+    is stopped. redis-py would resend it on a new connection and both would run once Redis
+    goes on (200 stored, answered 202); ingest's writer never resends, and says so."""
+    sut = OpenSystem(root=tmp_path)
+    try:
+        sut.start_redis()
+        sut.start("ingest")
+        sut.wait_ready("ingest")
+        url = sut.url("ingest", "/v1/views")
+        assert httpx.post(url, json=[{"article_id": "warm"}], timeout=10).status_code == 202
+        assert sut.redis is not None
+        answers: list[httpx.Response] = []
+        os.kill(sut.redis.process.pid, signal.SIGSTOP)
+        poster = threading.Thread(
+            target=lambda: answers.append(
+                httpx.post(url, json=[{"article_id": "a"}] * 100, timeout=120)
+            )
+        )
+        poster.start()
+        time.sleep(STALL_S)  # the fault itself: Redis stays stopped this long
+        os.kill(sut.redis.process.pid, signal.SIGCONT)
+        poster.join(timeout=120)
+        direct = redis.Redis.from_url(sut.redis_url)
+        stored = eventually_sync(lambda: max(int(direct.xlen(sut.keys.views)) - 1, 0))
+        direct.close()
+    finally:
+        if sut.redis is not None:
+            os.kill(sut.redis.process.pid, signal.SIGCONT)
+        sut.down()
+    (answer,) = answers
+    record(
+        fault=f"SIGSTOP Redis {STALL_S} s under one post of 100 views, no key, no ids",
+        tried=1,
+        accepted=answer.json().get("accepted", 0),
+        lost=max(100 - stored, 0),
+        duplicated=max(stored - 100, 0),
+        note=f"answered {answer.status_code} {answer.json().get('outcome')!r}",
+    )
+    assert answer.status_code == 503
+    assert answer.json()["outcome"] == "unknown"
+    assert answer.json()["written"] == 0
+    assert stored == 100  # run once, when Redis went on; never a second copy
+
+
 def peak_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     (line,) = [row for row in status.splitlines() if row.startswith("VmHWM:")]
