@@ -6,10 +6,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import redis.asyncio as aioredis
 from fastapi import FastAPI
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from services.ingest.auth import ProducerRegistry
 from services.ingest.dropfolder import DropFolder
@@ -50,10 +47,8 @@ def build_app(settings: Settings) -> FastAPI:
         RateLimiter(redis, keys, default_per_s=settings.rate_limit_per_s),
         max_body_bytes=settings.max_body_bytes,
     )
-    writer = _writer(settings)
-    rt.on_stop = [writer.aclose]
     articles = ArticlePublisher(
-        writer,
+        redis,
         keys,
         ledger_ttl_s=settings.dedupe_ttl_s,
         max_article_bytes=settings.max_article_bytes,
@@ -61,7 +56,7 @@ def build_app(settings: Settings) -> FastAPI:
     rt.on_start = [_pull_transports(rt, articles)]
     router = build_router(
         articles,
-        ViewPublisher(writer, keys, dedupe_window_s=settings.view_dedupe_window_s),
+        ViewPublisher(redis, keys, dedupe_window_s=settings.view_dedupe_window_s),
         gate,
         ItemLimits(
             views=settings.max_views_per_request, articles=settings.max_articles_per_request
@@ -76,15 +71,6 @@ def build_app(settings: Settings) -> FastAPI:
     outcome_unknown_handler(app)
     document_models(app, [Article, ViewEvent])
     return app
-
-
-def _writer(settings: Settings) -> aioredis.Redis:
-    """The connections ingest writes on. redis-py resends a command whose answer timed out;
-    a resent write that had already run would be stored twice, so these never resend: the
-    producer hears the outcome is unknown and retries with its ids, which is safe."""
-    writer = make_redis(settings)
-    writer.set_retry(Retry(NoBackoff(), 0))
-    return writer
 
 
 def _pull_transports(rt: Runtime, articles: ArticlePublisher) -> Hook:

@@ -5,7 +5,9 @@ Every write goes out in chunks whose script runs a few milliseconds at most, so 
 request neither stalls Redis for the other services nor outlasts the socket timeout. A chunk
 that was sent but never answered may still have run: that is an `OutcomeUnknownError`, and
 what makes retrying it safe is the request's key (chunk markers, the ledger's request token)
-or the producer's own event ids.
+or the producer's own event ids. The client must not resend on its own (redis-py's clients
+made by `from_url`, as `make_redis` makes them, make no retries): a resent chunk of views
+without ids, whose first copy had run, would be stored twice.
 """
 
 from __future__ import annotations

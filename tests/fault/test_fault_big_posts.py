@@ -131,8 +131,9 @@ def test_a_write_unanswered_in_a_stall_is_unknown_and_never_resent(
     tmp_path: Path, record: Callable[..., FaultRow]
 ) -> None:
     """A plain POST of 100 views (no key, no event ids): ingest's write times out while Redis
-    is stopped. redis-py would resend it on a new connection and both would run once Redis
-    goes on (200 stored, answered 202); ingest's writer never resends, and says so."""
+    is stopped and runs once Redis goes on. The answer must say the outcome is unknown (it
+    said "nothing was accepted", inviting a retry that stored the views twice), and ingest
+    must not have resent the write itself."""
     sut = OpenSystem(root=tmp_path)
     try:
         sut.start_redis()
