@@ -111,7 +111,7 @@ async def test_an_unanswered_write_is_unknown_and_its_retry_writes_nothing_twice
     the retry (same request) finds the chunk written and answers as the first would have."""
     keys = Keys(f"t{uuid.uuid4().hex[:8]}")
     impatient: aioredis.Redis = aioredis.Redis.from_url(private_redis.url, socket_timeout=0.3)
-    impatient.set_retry(Retry(NoBackoff(), 0))  # as ingest's writer: never resends
+    impatient.set_retry(Retry(NoBackoff(), 0))  # as make_redis clients: no resends
     publisher = ViewPublisher(impatient, keys, dedupe_window_s=60)
     views = [(ViewEvent(article_id="a"), False) for _ in range(10)]
     await publisher.publish(views[:1], producer="p")  # connects and loads the script
