@@ -81,6 +81,11 @@ def _add_io_commands(sub: Sub) -> None:
     pub.add_argument("targets", nargs="+", help="FILE, DIR or http(s) URL")
     pub.add_argument("--ingest-url", default=None, help="defaults to the local ingest port")
     pub.add_argument("--api-key", default=None, help="producer key (or NEWSDESK_API_KEY)")
+    pub.add_argument(
+        "--signing-secret",
+        default=None,
+        help="the secret a `keys add --signing` key printed (or NEWSDESK_SIGNING_SECRET)",
+    )
     pub.add_argument("--sample-views", type=int, default=0, help="then post N demo views")
     parse = _command(
         sub,

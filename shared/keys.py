@@ -71,6 +71,11 @@ class ShardKeys:
         producer has its own ids, so one producer's ids never suppress another's views."""
         return self._k("ingest", "view", quote(producer, safe=""), "")
 
+    def request_chunk(self, producer: str, request: str, chunk: int) -> str:
+        """String: what one chunk of an idempotent request wrote to this shard's views
+        (expires), so a retry with the same Idempotency-Key and body writes nothing twice."""
+        return self._k("ingest", "request", quote(producer, safe=""), request, str(chunk))
+
     # enricher ------------------------------------------------------------------------
     def enriched_cache(self, article_id: str) -> str:
         """Hash: content hash and tags of the last enriched version (re-enrichment skip)."""
@@ -142,6 +147,9 @@ class Keys:
     def view_dedupe_prefix(self, producer: str) -> str:
         return self.only.view_dedupe_prefix(producer)
 
+    def request_chunk(self, producer: str, request: str, chunk: int) -> str:
+        return self.only.request_chunk(producer, request, chunk)
+
     # ingest (no article owns these) ----------------------------------------------------
     def producer_keys(self) -> str:
         """Hash: sha256(key) -> JSON {name, scopes, revoked, created_at}."""
@@ -149,6 +157,10 @@ class Keys:
 
     def rate_limit(self, producer: str, window: int) -> str:
         return self._k("ingest", "rate", producer, str(window))
+
+    def signing_nonce(self, producer: str, nonce: str) -> str:
+        """Marks a signed request's nonce used (expires once its timestamp is too old)."""
+        return self._k("ingest", "nonce", quote(producer, safe=""), nonce)
 
     def feed_state(self, url_hash: str) -> str:
         return self._k("ingest", "feed", url_hash)

@@ -21,11 +21,29 @@ _LAYOUT_SPACE = re.compile(r"[^\S\u3000]+")
 PubStatus = Literal["usable", "withheld", "canceled"]
 
 
+# Two days inside what `datetime` holds: a time in this range exists in every time zone and
+# has a previous and a next calendar day there, so no reader's conversion can overflow.
+EARLIEST = datetime(1, 1, 3, tzinfo=UTC)
+LATEST = datetime(9999, 12, 29, 23, 59, 59, 999999, tzinfo=UTC)
+# Versions are compared in Lua, whose numbers are doubles: exact only up to 2**53 - 1.
+MAX_VERSION = 2**53 - 1
+
+
 def _to_utc(value: datetime) -> datetime:
-    """Naive times are refused upstream; aware ones are normalised so comparisons are exact."""
+    """Naive times are refused upstream; aware ones are normalised so comparisons are exact.
+    Out-of-range times are a ValueError (so pydantic names the field), never OverflowError."""
     if value.tzinfo is None:
         raise ValueError("timestamp must carry a time zone (e.g. 2024-01-01T12:00:00Z)")
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValueError(
+            f"timestamp out of range: must lie between {EARLIEST.date().isoformat()} and "
+            f"{LATEST.date().isoformat()} in UTC"
+        )
+    return utc
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
@@ -64,7 +82,7 @@ class Article(_Model):
     """The canonical article every wire format is parsed into (ninjs / NewsML-G2 vocabulary)."""
 
     guid: Annotated[str, Field(min_length=1, max_length=1024)]
-    version: Annotated[int, Field(ge=0)] = 1
+    version: Annotated[int, Field(ge=0, le=MAX_VERSION)] = 1
     pubstatus: PubStatus = "usable"
     urgency: Annotated[int, Field(ge=0, le=9)] | None = None
     headline: Annotated[str, Field(max_length=2000)] = ""

@@ -248,13 +248,18 @@ def document_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
 
 
 def redis_unavailable_handler(app: FastAPI) -> None:
-    """While Redis is away a write is answered 503, never 202: nothing was persisted."""
+    """While Redis is away a request is answered 503, never 202. This answer is for errors
+    before any write was sent (`"outcome": "none"`); a service whose write may have run
+    anyway raises its own RedisError subclass and answers `"outcome": "unknown"`."""
 
     @app.exception_handler(RedisError)
     async def _on_redis_error(_: Request, exc: RedisError) -> JSONResponse:
         log.warning("redis.unavailable", error=str(exc))
         return JSONResponse(
-            {"detail": f"storage unavailable, nothing was accepted: {type(exc).__name__}"},
+            {
+                "detail": f"storage unavailable, nothing was accepted: {type(exc).__name__}",
+                "outcome": "none",
+            },
             status_code=503,
             headers={"Retry-After": "1"},
         )

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     rate_limit_per_s: int = Field(default=500, ge=0)
     dedupe_ttl_s: int = Field(default=30 * 24 * 3600, ge=60)
     view_dedupe_window_s: int = Field(default=900, ge=1)
+    # Work per request is bounded so that memory and Redis time stay bounded too: a body
+    # past these is refused (413) before anything is written.
+    max_views_per_request: int = Field(default=10_000, ge=1, le=1_000_000)
+    max_articles_per_request: int = Field(default=1_000, ge=1, le=100_000)
+    # One article is one Lua call that copies it (~2 ms per MiB): larger ones are refused.
+    max_article_bytes: int = Field(default=1024 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     # ingest pull transports
     feeds: list[FeedSource] = Field(default_factory=list)

@@ -13,7 +13,7 @@ from services.ingest.dropfolder import DropFolder
 from services.ingest.poller import FeedPoller
 from services.ingest.publisher import ArticlePublisher, ViewPublisher
 from services.ingest.ratelimit import RateLimiter
-from services.ingest.routes import Gate, build_router
+from services.ingest.routes import Gate, ItemLimits, build_router, outcome_unknown_handler
 from shared.broker import make_broker, make_redis
 from shared.metrics import ServiceMetrics
 from shared.models import Article, RawArticle, ViewEvent
@@ -48,12 +48,20 @@ def build_app(settings: Settings) -> FastAPI:
         RateLimiter(redis, keys, default_per_s=settings.rate_limit_per_s),
         max_body_bytes=settings.max_body_bytes,
     )
-    articles = ArticlePublisher(redis, keys, ledger_ttl_s=settings.dedupe_ttl_s)
+    articles = ArticlePublisher(
+        redis,
+        keys,
+        ledger_ttl_s=settings.dedupe_ttl_s,
+        max_article_bytes=settings.max_article_bytes,
+    )
     rt.on_start = [_pull_transports(rt, articles)]
     router = build_router(
         articles,
         ViewPublisher(redis, keys, dedupe_window_s=settings.view_dedupe_window_s),
         gate,
+        ItemLimits(
+            views=settings.max_views_per_request, articles=settings.max_articles_per_request
+        ),
     )
     app = build_service_app(
         rt,
@@ -61,6 +69,7 @@ def build_app(settings: Settings) -> FastAPI:
         description="Accepts wire articles and reader views and publishes them to Redis Streams.",
         routers=[router],
     )
+    outcome_unknown_handler(app)
     document_models(app, [Article, ViewEvent])
     return app
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -17,6 +19,7 @@ from typing import Literal
 import orjson
 import redis.asyncio as aioredis
 
+from services.ingest.signatures import NONCE_HEADER, NONCE_TTL_S, SignatureError, verify
 from shared.keys import Keys
 
 Scope = Literal["articles", "views"]
@@ -50,13 +53,10 @@ class AuthError(Exception):
         self.reason = reason
 
 
-def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 class ProducerRegistry:
     def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
         self.redis = redis
+        self.keys = keys
         self.key = keys.producer_keys()
 
     async def add(
@@ -107,12 +107,27 @@ class ProducerRegistry:
             raise AuthError(403, f"producer {producer.name!r} may not write {scope}")
         return producer
 
-
-def check_signature(producer: Producer, body: bytes, header: str | None) -> None:
-    """Webhook pushes from producers with a signing secret must sign the exact body."""
-    if producer.signing_secret is None:
-        return
-    if not header:
-        raise AuthError(401, "missing X-Newsdesk-Signature (sha256=<hex HMAC of the body>)")
-    if not hmac.compare_digest(sign(body, producer.signing_secret), header.strip()):
-        raise AuthError(401, "X-Newsdesk-Signature does not match the body")
+    async def check_signature(
+        self,
+        producer: Producer,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        now: float | None = None,
+    ) -> None:
+        """A producer with a signing secret signs every request anew (timestamp, nonce,
+        body): a forged, stale or replayed request is 401 naming the header at fault."""
+        if producer.signing_secret is None:
+            return
+        try:
+            nonce = verify(
+                producer.signing_secret, body, headers, now=time.time() if now is None else now
+            )
+        except SignatureError as exc:
+            raise AuthError(401, exc.reason) from exc
+        # Claimed only once the signature holds, so nobody else can use up a producer's nonces.
+        key = self.keys.signing_nonce(producer.name, nonce)
+        if not await self.redis.set(key, 1, nx=True, ex=NONCE_TTL_S):
+            raise AuthError(
+                401, f"{NONCE_HEADER} {nonce!r} was already used: every request needs a new one"
+            )

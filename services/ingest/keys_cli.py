@@ -7,8 +7,15 @@ import asyncio
 import sys
 
 from services.ingest.auth import ALL_SCOPES, ProducerRegistry
+from services.ingest.signatures import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from shared.broker import make_redis
 from shared.settings import Settings
+
+SIGNING_HELP = (
+    f"send {TIMESTAMP_HEADER} (Unix seconds), {NONCE_HEADER} (new each time) and "
+    f"{SIGNATURE_HEADER}: sha256=<hex>; `newsdesk publish` and IngestClient sign with "
+    "NEWSDESK_SIGNING_SECRET / signing_secret="
+)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -30,6 +37,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             if producer.signing_secret:
                 print(f"signing secret (HMAC-SHA256, shown once): {producer.signing_secret}")
+                print(f"  every request signs '<timestamp>.<nonce>.<body>': {SIGNING_HELP}")
             print(f"producer {producer.name} ({','.join(producer.scopes)}); key, shown once: {key}")
         elif args.action == "list":
             for p in await registry.list():

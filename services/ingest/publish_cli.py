@@ -115,9 +115,11 @@ def wait_until_ranked(ranking_url: str, ids: list[str], *, timeout_s: float) -> 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     base = args.ingest_url or f"http://{settings.host}:{settings.ingest_port}"
     key = args.api_key or os.environ.get("NEWSDESK_API_KEY")
+    # The secret a `keys add --signing` key printed.
+    secret = args.signing_secret or os.environ.get("NEWSDESK_SIGNING_SECRET")
     failed = 0
     accepted_ids: list[str] = []
-    with IngestClient(base, api_key=key) as client:
+    with IngestClient(base, api_key=key, signing_secret=secret) as client:
         for target in args.targets:
             failed += _publish_target(client, target, accepted_ids)
         if args.sample_views and accepted_ids:

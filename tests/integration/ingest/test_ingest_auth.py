@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
+
 import redis.asyncio as aioredis
 
 from services.ingest.app import build_app
-from services.ingest.auth import ProducerRegistry, sign
+from services.ingest.auth import ProducerRegistry
+from services.ingest.signatures import signed_headers
 from shared.models import RawArticle, article_id
 from shared.settings import Settings
 from tests.conftest import running
@@ -85,16 +90,82 @@ async def test_signed_producer_must_sign_the_exact_body(
         forged = await http.post(
             "/v1/articles",
             content=body,
-            headers={**headers, "X-Newsdesk-Signature": sign(b"other", producer.signing_secret)},
+            headers={**headers, **signed_headers(producer.signing_secret, b"other")},
         )
         signed = await http.post(
             "/v1/articles",
             content=body,
-            headers={**headers, "X-Newsdesk-Signature": sign(body, producer.signing_secret)},
+            headers={**headers, **signed_headers(producer.signing_secret, body)},
         )
     assert unsigned.status_code == 401
+    assert "X-Newsdesk-Signature" in unsigned.json()["detail"]
     assert forged.status_code == 401
     assert signed.status_code == 202
+
+
+async def test_a_signed_request_is_accepted_once_and_only_while_fresh(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    """Replays: the same signed request again, the same body signed an hour ago, a signature
+    made without the timestamp and nonce (the old scheme): each is 401 naming the header."""
+    s = secured(settings)
+    key, producer = await ProducerRegistry(redis_client, s.keys).add(
+        "webhook", scopes=["views"], signing=True
+    )
+    secret = producer.signing_secret
+    assert secret
+    body = b'[{"article_id": "a1"}]'
+    auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    once = {**auth, **signed_headers(secret, body)}
+    stale = {**auth, **signed_headers(secret, body, now=time.time() - 3600)}
+    ahead = {**auth, **signed_headers(secret, body, now=time.time() + 3600)}
+    body_only = {**auth, **signed_headers(secret, body)}
+    body_only["X-Newsdesk-Signature"] = (
+        "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    )
+    async with running(build_app(s)) as http:
+        answers = {
+            name: await http.post("/v1/views", content=body, headers=headers)
+            for name, headers in [
+                ("first", once),
+                ("replayed", once),
+                ("stale", stale),
+                ("ahead", ahead),
+                ("body only", body_only),
+                ("no nonce", {k: v for k, v in once.items() if k != "X-Newsdesk-Nonce"}),
+                ("no timestamp", {k: v for k, v in once.items() if k != "X-Newsdesk-Timestamp"}),
+            ]
+        }
+    assert answers.pop("first").status_code == 202
+    assert {n: a.status_code for n, a in answers.items()} == dict.fromkeys(answers, 401)
+    assert "X-Newsdesk-Nonce" in answers["replayed"].json()["detail"]
+    assert "already used" in answers["replayed"].json()["detail"]
+    for name in ("stale", "ahead"):
+        assert "X-Newsdesk-Timestamp" in answers[name].json()["detail"]
+        assert "300 s" in answers[name].json()["detail"]
+    assert "does not match" in answers["body only"].json()["detail"]
+    assert "X-Newsdesk-Nonce" in answers["no nonce"].json()["detail"]
+    assert "X-Newsdesk-Timestamp" in answers["no timestamp"].json()["detail"]
+    assert await redis_client.xlen(s.keys.views) == 1
+
+
+async def test_one_producers_nonce_is_not_anothers(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    s = secured(settings)
+    registry = ProducerRegistry(redis_client, s.keys)
+    body = b'[{"article_id": "a1"}]'
+    async with running(build_app(s)) as http:
+        codes = []
+        for name in ("cms-a", "cms-b"):
+            key, producer = await registry.add(name, scopes=["views"], signing=True)
+            assert producer.signing_secret
+            signed = signed_headers(producer.signing_secret, body, nonce="the-same-nonce-for-both")
+            answer = await http.post(
+                "/v1/views", content=body, headers={"Authorization": f"Bearer {key}", **signed}
+            )
+            codes.append(answer.status_code)
+    assert codes == [202, 202]
 
 
 async def test_rate_limit_answers_429_with_retry_after(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 from pydantic import ValidationError
 
 from shared.models import (
+    EARLIEST,
+    LATEST,
+    MAX_VERSION,
     SCHEMA_VERSION,
     Article,
     EnrichedArticle,
@@ -105,3 +110,52 @@ def test_ideographic_space_in_a_headline_is_kept() -> None:
         Article(guid="g", headline="能登半島地震\u3000輪島で火災\n").headline
         == "能登半島地震\u3000輪島で火災"
     )
+
+
+OVERFLOWING = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
+
+
+@pytest.mark.parametrize("ts", [*OVERFLOWING, "9999-12-31T00:00:00Z", "0001-01-01T00:00:00Z"])
+def test_a_time_outside_the_range_is_a_validation_error_naming_the_field(ts: str) -> None:
+    """Never OverflowError (a 500 over HTTP, an entry redelivered forever on a stream)."""
+    with pytest.raises(ValidationError) as err:
+        ViewEvent.model_validate({"article_id": "a", "ts": ts})
+    (error,) = err.value.errors()
+    assert error["loc"] == ("ts",)
+    assert "out of range" in error["msg"]
+
+
+@pytest.mark.parametrize("ts", OVERFLOWING)
+def test_stream_entries_with_overflowing_times_fail_validation_by_field(ts: str) -> None:
+    """What consumers decode: the message JSON of a view and of a raw article."""
+    view = b'{"article_id": "a", "ts": "%s"}' % ts.encode()
+    with pytest.raises(ValidationError) as err:
+        ViewEvent.model_validate_json(view)
+    assert err.value.errors()[0]["loc"] == ("ts",)
+    raw = RawArticle(id="x", producer="p", content_hash="h", article=Article(guid="g"))
+    doc = raw.model_dump(mode="json")
+    doc["article"]["published_at"] = ts
+    with pytest.raises(ValidationError) as err:
+        RawArticle.model_validate_json(orjson.dumps(doc))
+    assert err.value.errors()[0]["loc"] == ("article", "published_at")
+
+
+def test_the_edges_of_the_range_are_accepted_in_any_zone() -> None:
+    early = ViewEvent.model_validate({"article_id": "a", "ts": "0001-01-03T14:00:00+14:00"})
+    late = ViewEvent.model_validate({"article_id": "a", "ts": "9999-12-29T10:00:00-13:59"})
+    assert early.ts == EARLIEST
+    assert late.ts < LATEST
+    for moment in (early.ts, late.ts):
+        for zone in ("Pacific/Kiritimati", "Etc/GMT+12", "Asia/Tokyo"):
+            local = moment.astimezone(ZoneInfo(zone))
+            assert local.date() - timedelta(days=1) < local.date() + timedelta(days=1)
+
+
+@pytest.mark.parametrize("version", [MAX_VERSION + 1, 2**63, 2**64])
+def test_versions_past_what_lua_compares_exactly_are_refused(version: int) -> None:
+    """Lua numbers are doubles: 2**53 + 1 would read as 2**53, a different version as equal."""
+    assert float(MAX_VERSION + 1) == float(MAX_VERSION + 2)
+    with pytest.raises(ValidationError) as err:
+        Article(guid="g", version=version)
+    assert err.value.errors()[0]["loc"] == ("version",)
+    assert Article(guid="g", version=MAX_VERSION).version == MAX_VERSION
