@@ -41,7 +41,7 @@ from faststream.redis import RedisBroker, StreamSub
 from newsdesk.runner import tune_gc
 from services.ranking.app import VIEWS_INFLIGHT, VIEWS_READAHEAD
 from services.ranking.consumers.folding import FoldLoop
-from services.ranking.consumers.views import ViewsHandler
+from services.ranking.consumers.views import ViewOutcomes, ViewsHandler
 from services.ranking.store.params import RankingParams
 from services.ranking.store.ranking_store import RankingStore
 from services.ranking.web.hot_lists import HotLists
@@ -208,8 +208,9 @@ class ServiceViews:
             inflight=VIEWS_INFLIGHT,
         )  # fmt: skip
         handler = ViewsHandler(
-            store, metrics, stream=stream, group="svc", max_bytes=config.max_entry_bytes
-        )
+            store, ViewOutcomes(metrics), stream=stream, group="svc",
+            max_bytes=config.max_entry_bytes,
+        )  # fmt: skip
         self.runner = StreamRunner(config, r, metrics, handler)
         self.folds = FoldLoop(store, interval_s=store.params.fold_interval_s)
 

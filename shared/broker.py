@@ -17,6 +17,11 @@ from pydantic import BaseModel
 
 from shared.settings import Settings
 
+# Every service talks to one Redis or to a Redis Cluster (NEWSDESK_REDIS_CLUSTER) through the
+# same command methods; the few places that reach below them (packed scripts, raw stream
+# reads) look at which one they were given.
+RedisClient = aioredis.Redis | aioredis.RedisCluster
+
 
 def _credentials(settings: Settings) -> dict[str, Any]:
     creds: dict[str, Any] = {}

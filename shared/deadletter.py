@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-import redis.asyncio as aioredis
-
+from shared.broker import RedisClient
 from shared.keys import DLQ_SUFFIX
 
 ORIGINAL_PREFIX = b"f:"
@@ -38,7 +37,7 @@ def dlq_name(stream: str) -> str:
 
 
 async def dead_letter(
-    redis: aioredis.Redis,
+    redis: RedisClient,
     *,
     stream: str,
     group: str,
@@ -85,19 +84,19 @@ def _decode(entry_id: bytes, raw: Mapping[bytes, bytes]) -> DeadLetter:
 
 
 async def list_dead_letters(
-    redis: aioredis.Redis, stream: str, *, count: int = 50
+    redis: RedisClient, stream: str, *, count: int = 50
 ) -> list[DeadLetter]:
     rows = cast(Rows, await redis.xrange(dlq_name(stream), count=count))
     return [_decode(entry_id, raw) for entry_id, raw in rows]
 
 
-async def get_dead_letter(redis: aioredis.Redis, stream: str, dlq_id: str) -> DeadLetter | None:
+async def get_dead_letter(redis: RedisClient, stream: str, dlq_id: str) -> DeadLetter | None:
     rows = cast(Rows, await redis.xrange(dlq_name(stream), min=dlq_id, max=dlq_id, count=1))
     return _decode(*rows[0]) if rows else None
 
 
 async def retry_dead_letters(
-    redis: aioredis.Redis, stream: str, ids: list[str] | None, *, dry_run: bool
+    redis: RedisClient, stream: str, ids: list[str] | None, *, dry_run: bool
 ) -> list[str]:
     """Re-publishes to the original stream, then deletes the dead letter, in one MULTI/EXEC."""
     letters = await list_dead_letters(redis, stream, count=100_000)
@@ -113,7 +112,7 @@ async def retry_dead_letters(
 
 
 async def purge_dead_letters(
-    redis: aioredis.Redis, stream: str, ids: list[str] | None, *, dry_run: bool
+    redis: RedisClient, stream: str, ids: list[str] | None, *, dry_run: bool
 ) -> int:
     if ids is None:
         size = int(await redis.xlen(dlq_name(stream)))

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from shared.broker import RedisClient
 from shared.deadletter import dlq_name
 
 
@@ -45,7 +45,7 @@ def id_from(value: str) -> str:
 
 
 async def _group_status(
-    redis: aioredis.Redis, stream: str, info: dict[str, Any], length: int, dlq: int
+    redis: RedisClient, stream: str, info: dict[str, Any], length: int, dlq: int
 ) -> GroupStatus:
     group = info["name"].decode()
     oldest: float | None = None
@@ -65,7 +65,7 @@ async def _group_status(
     )
 
 
-async def stream_status(redis: aioredis.Redis, streams: list[str]) -> list[GroupStatus]:
+async def stream_status(redis: RedisClient, streams: list[str]) -> list[GroupStatus]:
     rows: list[GroupStatus] = []
     for stream in streams:
         length = int(await redis.xlen(stream))
@@ -81,7 +81,7 @@ async def stream_status(redis: aioredis.Redis, streams: list[str]) -> list[Group
     return rows
 
 
-async def rewind_group(redis: aioredis.Redis, stream: str, group: str, start: str) -> str:
+async def rewind_group(redis: RedisClient, stream: str, group: str, start: str) -> str:
     """Makes the group deliver again every entry from `start` on (XGROUP SETID just before
     it). Entries already pending stay pending and are reclaimed as usual."""
     ms, _, seq = start.partition("-")

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
 
+from shared.broker import RedisClient
 from shared.consumer.runner import StreamRunner
 from shared.metrics import ServiceMetrics
 from shared.settings import Settings
@@ -34,7 +34,7 @@ class Runtime:
     name: str
     settings: Settings
     broker: RedisBroker
-    redis: aioredis.Redis
+    redis: RedisClient
     metrics: ServiceMetrics
     runners: Sequence[StreamRunner[Any]] = ()
     on_start: Sequence[Hook] = ()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 
-import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
+
+from shared.broker import RedisClient
 
 
 def _older(a: str, b: str) -> str:
@@ -23,7 +24,7 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-async def safe_trim_id(redis: aioredis.Redis, stream: str) -> str | None:
+async def safe_trim_id(redis: RedisClient, stream: str) -> str | None:
     """The lowest id any group still needs, or None when no group reads the stream."""
     try:
         groups = await redis.xinfo_groups(stream)
@@ -43,7 +44,7 @@ async def safe_trim_id(redis: aioredis.Redis, stream: str) -> str | None:
     return needed
 
 
-async def trim_stream(redis: aioredis.Redis, stream: str, *, retention_ms: int) -> int:
+async def trim_stream(redis: RedisClient, stream: str, *, retention_ms: int) -> int:
     """Returns how many entries were removed."""
     needed = await safe_trim_id(redis, stream)
     if needed is None:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import redis.asyncio as aioredis
-
+from shared.broker import RedisClient
 from shared.keys import Keys
 from shared.models import EnrichedArticle, Tags
 
@@ -27,7 +26,7 @@ class CachedTags:
 
 
 class EnricherStore:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, group: str) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, *, group: str) -> None:
         self.redis = redis
         self.keys = keys
         self.group = group

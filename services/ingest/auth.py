@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import orjson
-import redis.asyncio as aioredis
 
 from services.ingest.signatures import NONCE_HEADER, NONCE_TTL_S, SignatureError, verify
+from shared.broker import RedisClient
 from shared.keys import Keys
 
 Scope = Literal["articles", "views"]
@@ -54,7 +54,7 @@ class AuthError(Exception):
 
 
 class ProducerRegistry:
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
         self.key = keys.producer_keys()

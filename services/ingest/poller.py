@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 import httpx
-import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from redis.exceptions import RedisError
 
@@ -35,6 +34,7 @@ from services.ingest.schedule import (
     poll_delay,
     retry_after_seconds,
 )
+from shared.broker import RedisClient
 from shared.errors import ParseError, TransientError
 from shared.logging import get_logger
 from shared.models import utcnow
@@ -108,7 +108,7 @@ class FeedPoller:
     def __init__(
         self,
         settings: Settings,
-        redis: aioredis.Redis,
+        redis: RedisClient,
         publisher: ArticlePublisher,
         registry: CollectorRegistry,
         *,

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal, TypeVar
 
-import redis.asyncio as aioredis
 import structlog
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from services.ingest.documents import Candidate, FieldError
+from shared.broker import RedisClient
 from shared.keys import Keys
 from shared.logging import get_logger
 from shared.models import Article, RawArticle, ViewEvent, article_id
@@ -66,7 +66,7 @@ class Prepared:
 class ArticlePublisher:
     def __init__(
         self,
-        redis: aioredis.Redis,
+        redis: RedisClient,
         keys: Keys,
         *,
         ledger_ttl_s: int,
@@ -106,7 +106,7 @@ class ArticlePublisher:
         async with self.redis.pipeline(transaction=False) as pipe:
             for item in chunk:
                 keys, args = self._call(item)
-                await self._script(keys=keys, args=args, client=pipe)
+                await self._script(keys=keys, args=args, client=pipe)  # type: ignore[arg-type]
             replies: list[Any] = await pipe.execute()
         return replies
 
@@ -130,7 +130,7 @@ class ViewPublisher:
     `dedupe_window_s`; a request with an Idempotency-Key marks each chunk it wrote for as
     long, so retrying it writes nothing twice whether or not its views carry ids."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, dedupe_window_s: int) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, *, dedupe_window_s: int) -> None:
         self.redis = redis
         self.keys = keys
         self.dedupe_window_s = dedupe_window_s

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 
-import redis.asyncio as aioredis
-
+from shared.broker import RedisClient
 from shared.keys import Keys
 
 _COUNT = """
@@ -17,7 +16,7 @@ return n
 
 
 class RateLimiter:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, default_per_s: int) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, *, default_per_s: int) -> None:
         self.redis = redis
         self.keys = keys
         self.default_per_s = default_per_s

@@ -7,8 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-import redis.asyncio as aioredis
-
+from shared.broker import RedisClient
 from shared.consumer.config import ConsumerConfig
 from shared.consumer.entries import describe, entry_fields
 from shared.consumer.handler import Batch, BatchHandler, Failures, RawEntry
@@ -28,7 +27,7 @@ class Outcomes(Generic[T]):
     def __init__(
         self,
         config: ConsumerConfig,
-        redis: aioredis.Redis,
+        redis: RedisClient,
         metrics: ServiceMetrics,
         handler: BatchHandler[T],
     ) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
-
+from shared.broker import RedisClient
 from shared.consumer.config import ConsumerConfig
 from shared.consumer.entries import entry_fields
 from shared.consumer.handler import Batch
@@ -24,9 +23,7 @@ class Reclaimer:
     ones) are claimed and handled again; one delivered more than max_deliveries times is
     dead-lettered instead, so an entry that always fails cannot circle forever."""
 
-    def __init__(
-        self, config: ConsumerConfig, redis: aioredis.Redis, outcomes: Outcomes[Any]
-    ) -> None:
+    def __init__(self, config: ConsumerConfig, redis: RedisClient, outcomes: Outcomes[Any]) -> None:
         self.config = config
         self.redis = redis
         self.outcomes = outcomes

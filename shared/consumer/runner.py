@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from shared.broker import RedisClient
 from shared.consumer.config import ConsumerConfig
 from shared.consumer.handler import Batch, BatchHandler, FreshRead, RawEntry
 from shared.consumer.outcomes import Outcomes
@@ -42,9 +43,15 @@ def _raw(response: Any, **_: Any) -> Any:
     return response
 
 
-def raw_client(redis: aioredis.Redis) -> aioredis.Redis:
-    """A client on `redis`'s pool whose stream reads come back as Redis sent them."""
-    client = aioredis.Redis(connection_pool=redis.connection_pool)
+def raw_client(redis: RedisClient) -> RedisClient:
+    """A client whose stream reads come back as Redis sent them: one on `redis`'s pool, or,
+    for a cluster client (whose nodes' pools are its own), that client itself: only the
+    runners read streams with XREADGROUP and XAUTOCLAIM."""
+    client = (
+        redis
+        if isinstance(redis, aioredis.RedisCluster)
+        else aioredis.Redis(connection_pool=redis.connection_pool)
+    )
     client.set_response_callback("XREADGROUP", _raw)
     client.set_response_callback("XAUTOCLAIM", _raw)
     return client
@@ -56,7 +63,7 @@ class StreamRunner(Generic[T]):
     def __init__(
         self,
         config: ConsumerConfig,
-        redis: aioredis.Redis,
+        redis: RedisClient,
         metrics: ServiceMetrics,
         handler: BatchHandler[T],
     ) -> None:

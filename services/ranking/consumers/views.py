@@ -19,26 +19,12 @@ from shared.metrics import ServiceMetrics
 log = get_logger(__name__)
 
 
-class ViewsHandler:
-    """Counting acks what it counts in the same script, so the runner acks nothing here."""
+class ViewOutcomes:
+    """What counting did with views, over every shard (one set of metrics a process)."""
 
-    runner_acks = False
-
-    def __init__(
-        self,
-        store: RankingStore,
-        metrics: ServiceMetrics,
-        *,
-        stream: str,
-        group: str,
-        max_bytes: int,
-    ) -> None:
-        self.store = store
+    def __init__(self, metrics: ServiceMetrics) -> None:
         self.metrics = metrics
-        self.stream = stream
-        self.group = group
-        self.max_bytes = max_bytes
-        self.outcomes = Counter(
+        self.views = Counter(
             "newsdesk_views_total",
             "View events by what counting did with them (bots and repeats are rejections)",
             ["outcome"],
@@ -50,9 +36,38 @@ class ViewsHandler:
             registry=metrics.registry,
         )
 
-    async def poll_held(self) -> None:
-        """The held-articles gauge; the service polls it with its other upkeep."""
-        self.held.set(await self.store.held_articles())
+    def add(self, result: CountResult) -> None:
+        for outcome, count in (
+            ("counted", result.counted),
+            ("duplicate", result.duplicates),
+            ("rejected_bot", result.rejected_bots),
+            ("rejected_repeat", result.rejected_repeat),
+            ("held", result.held),
+            ("unknown_article", result.unknown),
+        ):
+            if count:
+                self.views.labels(outcome).inc(count)
+
+
+class ViewsHandler:
+    """Counting acks what it counts in the same script, so the runner acks nothing here."""
+
+    runner_acks = False
+
+    def __init__(
+        self,
+        store: RankingStore,
+        outcomes: ViewOutcomes,
+        *,
+        stream: str,
+        group: str,
+        max_bytes: int,
+    ) -> None:
+        self.store = store
+        self.outcomes = outcomes
+        self.stream = stream
+        self.group = group
+        self.max_bytes = max_bytes
 
     def decode(self, entry: RawEntry) -> View:
         """The common entry straight from the raw reply; any other shape validated in full."""
@@ -75,16 +90,7 @@ class ViewsHandler:
         result = await self.store.count_views(
             self.stream, self.group, views, datetime.now(UTC), batch.fresh
         )
-        for outcome, count in (
-            ("counted", result.counted),
-            ("duplicate", result.duplicates),
-            ("rejected_bot", result.rejected_bots),
-            ("rejected_repeat", result.rejected_repeat),
-            ("held", result.held),
-            ("unknown_article", result.unknown),
-        ):
-            if count:
-                self.outcomes.labels(outcome).inc(count)
+        self.outcomes.add(result)
         log.info(
             "views.counted",
             batch=len(views),

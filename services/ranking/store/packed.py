@@ -17,18 +17,22 @@ import hiredis
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, ResponseError
 
+from shared.broker import RedisClient
+
 Arg = bytes | str | int | float
 
 
 class PackedScript:
     """A Lua script run with EVALSHA; `await script(keys, args)` returns the raw reply."""
 
-    def __init__(self, redis: aioredis.Redis, body: str) -> None:
+    def __init__(self, redis: RedisClient, body: str) -> None:
         self.redis = redis
         self.body = body
         self.sha = hashlib.sha1(body.encode(), usedforsecurity=False).hexdigest()  # as Redis
 
     async def __call__(self, keys: Sequence[Arg], args: Sequence[Arg]) -> Any:
+        if isinstance(self.redis, aioredis.RedisCluster):
+            return await self._on_cluster(self.redis, keys, args)
         command = (b"EVALSHA", self.sha, len(keys), *keys, *args)
         packed = hiredis.pack_command(command)  # type: ignore[arg-type]  # stub: 1-tuple
         try:
@@ -37,7 +41,19 @@ class PackedScript:
             await self.redis.script_load(self.body)
             return await self._send(packed)
 
+    async def _on_cluster(
+        self, cluster: aioredis.RedisCluster, keys: Sequence[Arg], args: Sequence[Arg]
+    ) -> Any:
+        """A cluster client routes by KEYS[1] and follows MOVED after a failover, which a
+        connection taken from one node's pool would not: redis-py encodes the arguments."""
+        try:
+            return await cluster.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            await cluster.script_load(self.body)
+            return await cluster.evalsha(self.sha, len(keys), *keys, *args)
+
     async def _send(self, packed: bytes) -> Any:
+        assert isinstance(self.redis, aioredis.Redis)
         pool = self.redis.connection_pool
         conn = await pool.get_connection()  # type: ignore[no-untyped-call]
         try:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 
 from services.ranking.domain import windows as win
 from services.ranking.domain.bots import BotFilter
@@ -28,8 +27,9 @@ from services.ranking.store import article_reads
 from services.ranking.store.params import RankingParams
 from services.ranking.store.scripts import RankingScripts, text
 from services.ranking.store.view_counter import ViewCounter
+from shared.broker import RedisClient
 from shared.consumer.handler import FreshRead
-from shared.keys import Keys
+from shared.keys import Keys, ShardKeys
 from shared.logging import get_logger
 from shared.models import EnrichedArticle
 
@@ -41,8 +41,8 @@ class RankingStore:
 
     def __init__(
         self,
-        redis: aioredis.Redis,
-        keys: Keys,
+        redis: RedisClient,
+        keys: Keys | ShardKeys,
         params: RankingParams | None = None,
         *,
         bots: BotFilter | None = None,

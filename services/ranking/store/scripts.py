@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
 from services.ranking.domain import windows as win
 from services.ranking.store.packed import PackedScript
+from shared.broker import RedisClient
 
 SHARDS = 256  # pend and ledger shards
 _LUA = resources.files("services.ranking.store") / "lua"
@@ -69,7 +69,7 @@ class HeldViews:
 class RankingScripts:
     """One method per script call, each building that script's KEYS and ARGV."""
 
-    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, redis: RedisClient, prefix: str) -> None:
         self.redis = redis
         self.P = prefix
         self._count = PackedScript(redis, script_body("counting.lua"))  # thousands of args
@@ -80,7 +80,7 @@ class RankingScripts:
         self._retire = self._load(redis, "retire.lua")
 
     @staticmethod
-    def _load(redis: aioredis.Redis, name: str) -> AsyncScript:
+    def _load(redis: RedisClient, name: str) -> AsyncScript:
         return redis.register_script(script_body(name))  # EVALSHA after the first call
 
     def key(self, *parts: str) -> str:

@@ -148,7 +148,7 @@ class Dashboard:
             return None
         return [
             StreamRow(
-                stream=g.stream.rsplit(":", 1)[-1],
+                stream=stream_label(g.stream),
                 group=g.group,
                 length=g.length,
                 lag=g.lag,
@@ -158,3 +158,10 @@ class Dashboard:
             )
             for g in groups
         ]
+
+
+def stream_label(stream: str) -> str:
+    """'views' for `{prefix}:views`, 'views #2' for shard 2's `{prefix:2}:views`."""
+    tag, _, name = stream.partition("}:")
+    shard = tag.rpartition(":")[2] if ":" in tag else ""
+    return f"{name} #{shard}" if shard.isdigit() else name

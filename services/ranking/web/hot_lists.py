@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.ranking.domain.results import RankedItem
-from services.ranking.store.ranking_store import RankingStore
+from services.ranking.store.shards import RankingShards
 from shared.logging import get_logger
 from shared.periodic import Periodic
 
 log = get_logger(__name__)
 
-# ("top", scope, window, limit) or ("trend", type, window, limit)
+# ("top", scope, window, limit), ("all", ...) for every version of a story, or
+# ("trend", type, window, limit)
 ListKey = tuple[str, str, str, int]
 MAX_HELD = 2000  # sections are free text: bound what requests can make this process hold
 
@@ -39,7 +40,7 @@ class _Held:
 class HotLists:
     def __init__(
         self,
-        store: RankingStore,
+        store: RankingShards,
         *,
         refresh_s: float = 1.0,
         keep_s: float = 60.0,
@@ -52,8 +53,10 @@ class HotLists:
         self._held: dict[ListKey, _Held] = {}
         self._every = Periodic("lists.refresh", self.refresh, refresh_s, at_once=False)
 
-    async def top(self, *, scope: str, window: str, limit: int) -> list[RankedItem]:
-        return await self._get(("top", scope, window, limit))
+    async def top(
+        self, *, scope: str, window: str, limit: int, collapse: bool = True
+    ) -> list[RankedItem]:
+        return await self._get(("top" if collapse else "all", scope, window, limit))
 
     async def trending(self, *, type: str, window: str, limit: int) -> list[RankedItem]:
         return await self._get(("trend", type, window, limit))
@@ -74,7 +77,8 @@ class HotLists:
         now = datetime.now(UTC)
         if kind == "trend":
             return self.store.trending(type=name, window=window, limit=limit, now=now)
-        return self.store.top(scope=name, window=window, limit=limit, now=now)
+        collapse = kind == "top"
+        return self.store.top(scope=name, window=window, limit=limit, now=now, collapse=collapse)
 
     def _make_room(self) -> None:
         if len(self._held) >= MAX_HELD:
@@ -82,11 +86,16 @@ class HotLists:
             del self._held[oldest]
 
     def drop_article(self, article_id: str) -> None:
-        """A killed article leaves every held list now (the rest move up a rank)."""
+        """A killed article leaves every held list now (the rest move up a rank; where it led
+        a story, the story's next version leads it from the next refresh)."""
         for held in self._held.values():
             if any(item.id == article_id for item in held.items):
                 kept = [item for item in held.items if item.id != article_id]
                 held.items = [it.model_copy(update={"rank": n}) for n, it in enumerate(kept, 1)]
+            for item in held.items:
+                if article_id in item.other_versions:
+                    item.other_versions = [v for v in item.other_versions if v != article_id]
+                    item.versions -= 1
 
     async def refresh(self) -> int:
         """Recomputes every list asked for within keep_s and forgets the rest; returns how

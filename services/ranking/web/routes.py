@@ -10,20 +10,26 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from services.ranking.domain.results import RankedItem
-from services.ranking.store.ranking_store import RankingStore
+from services.ranking.store.shards import RankingShards
 from services.ranking.web.dashboard import Dashboard, DashboardDoc, DashboardWindow
 from services.ranking.web.hot_lists import HotLists
 from services.ranking.web.page import render_page
 
 Window = Literal["1h", "24h", "7d", "today", "yesterday", "week", "all"]
 Limit = Annotated[int, Query(ge=1, le=100)]
+# "story": one row per story (its most-read version, the others named under it); "all":
+# every version as its own row.
+Versions = Annotated[
+    Literal["story", "all"],
+    Query(description="story: one row per story (most-read version leads); all: every version"),
+]
 
 
 class ItemList(BaseModel):
     items: list[RankedItem]
 
 
-def build_router(store: RankingStore, lists: HotLists) -> APIRouter:
+def build_router(store: RankingShards, lists: HotLists) -> APIRouter:
     """Lists come from `lists` (held in memory, refreshed every second); one article's
     numbers are read from the store on every request."""
     router = APIRouter(prefix="/v1", tags=["ranking"])
@@ -33,15 +39,22 @@ def build_router(store: RankingStore, lists: HotLists) -> APIRouter:
         section: Annotated[str, Query(min_length=1, max_length=200, description="any case")],
         window: Window = "24h",
         limit: Limit = 5,
+        versions: Versions = "story",
     ) -> ItemList:
-        """Most viewed articles of one section ("Popular in World")."""
-        items = await lists.top(scope=f"section:{section}", window=window, limit=limit)
+        """Most viewed articles of one section ("Popular in World"), one row per story."""
+        items = await lists.top(
+            scope=f"section:{section}", window=window, limit=limit, collapse=versions == "story"
+        )
         return ItemList(items=items)
 
     @router.get("/ranking", response_model=ItemList)
-    async def ranking(window: Window = "24h", limit: Limit = 5) -> ItemList:
-        """The site-wide access ranking."""
-        items = await lists.top(scope="site", window=window, limit=limit)
+    async def ranking(
+        window: Window = "24h", limit: Limit = 5, versions: Versions = "story"
+    ) -> ItemList:
+        """The site-wide access ranking, one row per story."""
+        items = await lists.top(
+            scope="site", window=window, limit=limit, collapse=versions == "story"
+        )
         return ItemList(items=items)
 
     @router.get("/trending", response_model=ItemList)

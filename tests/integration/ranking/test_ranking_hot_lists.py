@@ -12,6 +12,7 @@ import services.ranking.web.hot_lists as hot_lists
 from services.ranking.consumers.articles import ArticlesHandler
 from services.ranking.domain.results import RankedItem
 from services.ranking.store.ranking_store import RankingStore
+from services.ranking.store.shards import RankingShards
 from services.ranking.web.hot_lists import HotLists
 from tests.integration.ranking.conftest import Feed, article, view
 
@@ -48,7 +49,7 @@ async def three(store: RankingStore, feed: Feed) -> None:
 async def test_a_list_is_computed_once_then_served_as_held_until_refreshed(
     store: RankingStore, feed: Feed, three: None
 ) -> None:
-    lists = HotLists(store)
+    lists = HotLists(RankingShards([store], store.keys))
     first = await lists.top(scope="site", window="24h", limit=5)
     assert ids(first) == [(1, "a1", 3), (2, "a2", 2), (3, "a3", 1)]
     await views_now(feed, {"a3": 5}, readers="later")
@@ -61,7 +62,7 @@ async def test_a_list_is_computed_once_then_served_as_held_until_refreshed(
 async def test_a_killed_article_leaves_every_held_list_at_once(
     store: RankingStore, three: None
 ) -> None:
-    lists = HotLists(store)
+    lists = HotLists(RankingShards([store], store.keys))
     await lists.top(scope="site", window="24h", limit=5)
     await lists.top(scope="person:Ada", window="1h", limit=2)
     lists.drop_article("a1")
@@ -72,7 +73,7 @@ async def test_a_killed_article_leaves_every_held_list_at_once(
 
 async def test_lists_nobody_asks_for_are_forgotten(store: RankingStore, three: None) -> None:
     clock = Clock()
-    lists = HotLists(store, keep_s=60, clock=clock)
+    lists = HotLists(RankingShards([store], store.keys), keep_s=60, clock=clock)
     await lists.top(scope="site", window="24h", limit=5)
     await lists.trending(type="person", window="1h", limit=3)
     clock.t += 30
@@ -92,7 +93,7 @@ async def test_a_failed_refresh_keeps_what_was_held(store: RankingStore, three: 
                 raise ConnectionError("redis went away")
             return super()._compute(key)
 
-    lists = Failing(store)
+    lists = Failing(RankingShards([store], store.keys))
     held = await lists.top(scope="site", window="24h", limit=5)
     lists.fail = True
     assert await lists.refresh() == 0
@@ -104,7 +105,7 @@ async def test_what_requests_can_make_it_hold_is_bounded(
 ) -> None:
     monkeypatch.setattr(hot_lists, "MAX_HELD", 3)
     clock = Clock()
-    lists = HotLists(store, clock=clock)
+    lists = HotLists(RankingShards([store], store.keys), clock=clock)
     for n in range(5):
         clock.t += 1
         await lists.top(scope=f"section:s{n}", window="24h", limit=5)
@@ -114,7 +115,7 @@ async def test_what_requests_can_make_it_hold_is_bounded(
 async def test_the_service_drops_an_article_it_sees_killed_from_held_lists(
     store: RankingStore, three: None
 ) -> None:
-    lists = HotLists(store)
+    lists = HotLists(RankingShards([store], store.keys))
     handler = ArticlesHandler(store, max_bytes=1 << 20, on_kill=lists.drop_article)
     assert [i.id for i in await lists.top(scope="site", window="24h", limit=5)] == [
         "a1",

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from services.ranking.consumers.folding import FoldLoop
-from services.ranking.consumers.views import ViewsHandler
+from services.ranking.consumers.views import ViewOutcomes, ViewsHandler
 from services.ranking.domain.view_entries import View
 from services.ranking.store.ranking_store import RankingStore
 from shared.consumer.config import ConsumerConfig
@@ -64,8 +64,9 @@ def views_of(store: RankingStore, keys: Keys, handler: ViewsHandler, **overrides
 
 def handler_of(store: RankingStore, keys: Keys) -> ViewsHandler:
     return ViewsHandler(
-        store, ServiceMetrics("t"), stream=keys.views, group=GROUP, max_bytes=1 << 20
-    )
+        store, ViewOutcomes(ServiceMetrics("t")), stream=keys.views, group=GROUP,
+        max_bytes=1 << 20,
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -203,8 +204,8 @@ class HeldViews(ViewsHandler):
     """Holds the first batch until `gate` opens, so the runner reads ahead behind it."""
 
     def __init__(self, store: RankingStore, keys: Keys) -> None:
-        super().__init__(store, ServiceMetrics("t"), stream=keys.views, group=GROUP,
-                         max_bytes=1 << 20)  # fmt: skip
+        super().__init__(store, ViewOutcomes(ServiceMetrics("t")), stream=keys.views,
+                         group=GROUP, max_bytes=1 << 20)  # fmt: skip
         self.gate, self.first_call = asyncio.Event(), asyncio.Event()
 
     async def handle(self, items: Sequence[View], batch: Batch) -> Failures:
