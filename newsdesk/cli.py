@@ -147,6 +147,9 @@ DLQ_ACTIONS = {
 }
 
 
+SHARD_HELP = "only this shard's stream (NEWSDESK_SHARDS > 1); default: every shard's"
+
+
 def _add_ops_commands(sub: Sub) -> None:
     _command(
         sub,
@@ -166,6 +169,7 @@ def _add_ops_commands(sub: Sub) -> None:
     for name, (text, example) in DLQ_ACTIONS.items():
         act = _command(actions, name, text, example)
         act.add_argument("--stream", choices=STREAMS, default="articles.raw")
+        act.add_argument("--shard", type=int, default=None, help=SHARD_HELP)
         if name == "list":
             act.add_argument("--count", type=int, default=50)
         elif name == "show":
@@ -196,6 +200,7 @@ def _add_ops_commands(sub: Sub) -> None:
     replay.add_argument("--stream", choices=STREAMS, required=True)
     replay.add_argument("--from", dest="start", required=True, help="entry id or ISO time")
     replay.add_argument("--group", default=None)
+    replay.add_argument("--shard", type=int, default=None, help=SHARD_HELP)
     replay.add_argument("--i-know-views-recount", action="store_true", help=argparse.SUPPRESS)
 
 

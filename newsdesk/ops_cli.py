@@ -10,7 +10,7 @@ import httpx
 import orjson
 
 from newsdesk.runner import SERVICES
-from shared.broker import make_redis
+from shared.broker import RedisClient, make_redis
 from shared.deadletter import (
     get_dead_letter,
     list_dead_letters,
@@ -29,15 +29,16 @@ STREAM_GROUPS = {
 }
 
 
-def _stream(settings: Settings, short: str) -> str:
-    names = {
-        "articles.raw": settings.keys.raw,
-        "articles.enriched": settings.keys.enriched,
-        "views": settings.keys.views,
-    }
-    if short not in names:
-        raise SystemExit(f"newsdesk: unknown stream {short!r}; one of {', '.join(names)}")
-    return names[short]
+def _streams(settings: Settings, short: str, shard: int | None = None) -> list[str]:
+    """Every shard's stream of a kind, or the one shard asked for (`--shard`)."""
+    if short not in STREAM_GROUPS:
+        raise SystemExit(f"newsdesk: unknown stream {short!r}; one of {', '.join(STREAM_GROUPS)}")
+    keys = settings.keys
+    if shard is not None and not 0 <= shard < keys.shards:
+        raise SystemExit(f"newsdesk: --shard must be 0..{keys.shards - 1}")
+    shards = keys.all_shards() if shard is None else [keys.shard(shard)]
+    return [{"articles.raw": s.raw, "articles.enriched": s.enriched, "views": s.views}[short]
+            for s in shards]  # fmt: skip
 
 
 def health_state(service: str, resp: httpx.Response) -> str:
@@ -96,41 +97,60 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _dlq(args: argparse.Namespace, settings: Settings) -> int:
-    stream = _stream(settings, args.stream)
+    streams = _streams(settings, args.stream, getattr(args, "shard", None))
     redis = make_redis(settings)
     try:
         if args.action == "list":
-            letters = await list_dead_letters(redis, stream, count=args.count)
-            if not letters:
-                print(f"no dead letters in {stream}.dlq")
-            for d in letters:
-                print(
-                    f"{d.id}  from {d.source_id}  attempts={d.attempts}  {d.service}  "
-                    f"{d.failed_at}  {d.error}"
-                )
-        elif args.action == "show":
-            letter = await get_dead_letter(redis, stream, args.id)
-            if letter is None:
-                print(f"newsdesk dlq: no dead letter {args.id} in {stream}", file=sys.stderr)
-                return 1
-            try:
-                body = entry_json(letter.fields, max_bytes=1 << 30).decode(errors="replace")
-            except Exception as exc:
-                body = f"<undecodable: {exc}>"
-            doc = {**letter.__dict__, "fields": None, "body": body}
-            print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
-        elif args.action == "retry":
-            ids = None if args.all else args.ids
-            done = await retry_dead_letters(redis, stream, ids, dry_run=args.dry_run)
+            return await _dlq_list(redis, streams, args.count)
+        if args.action == "show":
+            return await _dlq_show(redis, streams, args.id)
+        ids = None if args.all else args.ids
+        if args.action == "retry":
+            done = [
+                d
+                for s in streams
+                for d in await retry_dead_letters(redis, s, ids, dry_run=args.dry_run)
+            ]
             verb = "would re-publish" if args.dry_run else "re-published"
-            print(f"{verb} {len(done)} entr{'y' if len(done) == 1 else 'ies'} to {stream}")
+            where = ", ".join(streams)
+            print(f"{verb} {len(done)} entr{'y' if len(done) == 1 else 'ies'} to {where}")
         else:
-            ids = None if args.all else args.ids
-            count = await purge_dead_letters(redis, stream, ids, dry_run=args.dry_run)
+            count = sum(
+                [await purge_dead_letters(redis, s, ids, dry_run=args.dry_run) for s in streams]
+            )
             print(f"{'would purge' if args.dry_run else 'purged'} {count} dead letter(s)")
         return 0
     finally:
         await redis.aclose()
+
+
+async def _dlq_list(redis: RedisClient, streams: list[str], count: int) -> int:
+    for stream in streams:
+        letters = await list_dead_letters(redis, stream, count=count)
+        if not letters:
+            print(f"no dead letters in {stream}.dlq")
+        for d in letters:
+            print(
+                f"{d.id}  from {d.source_id}  attempts={d.attempts}  {d.service}  "
+                f"{d.failed_at}  {d.error}"
+            )
+    return 0
+
+
+async def _dlq_show(redis: RedisClient, streams: list[str], dlq_id: str) -> int:
+    for stream in streams:
+        letter = await get_dead_letter(redis, stream, dlq_id)
+        if letter is None:
+            continue
+        try:
+            body = entry_json(letter.fields, max_bytes=1 << 30).decode(errors="replace")
+        except Exception as exc:
+            body = f"<undecodable: {exc}>"
+        doc = {**letter.__dict__, "fields": None, "body": body}
+        print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        return 0
+    print(f"newsdesk dlq: no dead letter {dlq_id} in {', '.join(streams)}", file=sys.stderr)
+    return 1
 
 
 def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
@@ -141,15 +161,16 @@ def cmd_dlq(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _replay(args: argparse.Namespace, settings: Settings) -> int:
-    stream = _stream(settings, args.stream)
+    streams = _streams(settings, args.stream, getattr(args, "shard", None))
     group = args.group or STREAM_GROUPS[args.stream]
     start = id_from(args.start)
     redis = make_redis(settings)
     try:
-        before = await rewind_group(redis, stream, group, start)
+        for stream in streams:
+            before = await rewind_group(redis, stream, group, start)
+            print(f"group {group} on {stream} will re-deliver every entry after {before}")
     finally:
         await redis.aclose()
-    print(f"group {group} on {stream} will re-deliver every entry after {before}")
     return 0
 
 

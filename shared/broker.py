@@ -12,7 +12,7 @@ from typing import Any
 
 import redis
 import redis.asyncio as aioredis
-from faststream.redis import RedisBroker, StreamSub
+from faststream.redis import RedisBroker, RedisClusterBroker, StreamSub
 from pydantic import BaseModel
 
 from shared.settings import Settings
@@ -32,8 +32,16 @@ def _credentials(settings: Settings) -> dict[str, Any]:
     return creds
 
 
-def make_redis(settings: Settings, *, timeout_s: float = 5.0) -> aioredis.Redis:
-    """A client that fails fast while Redis is away instead of hanging a request."""
+def make_redis(settings: Settings, *, timeout_s: float = 5.0) -> RedisClient:
+    """A client that fails fast while Redis is away instead of hanging a request; a cluster
+    client (NEWSDESK_REDIS_CLUSTER) starting from the node the URL names."""
+    if settings.redis_cluster:
+        return aioredis.RedisCluster.from_url(
+            settings.redis_url,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s + 5,
+            **_credentials(settings),
+        )
     client: aioredis.Redis = aioredis.Redis.from_url(
         settings.redis_url,
         socket_connect_timeout=timeout_s,
@@ -55,7 +63,9 @@ def _broker_logger() -> logging.Logger:
 
 
 def make_broker(settings: Settings, **kwargs: Any) -> RedisBroker:
-    return RedisBroker(
+    """The broker the AsyncAPI document describes streams with (never started)."""
+    kind = RedisClusterBroker if settings.redis_cluster else RedisBroker
+    return kind(
         settings.redis_url,
         graceful_timeout=settings.shutdown_timeout_s,
         socket_connect_timeout=5.0,
@@ -65,8 +75,17 @@ def make_broker(settings: Settings, **kwargs: Any) -> RedisBroker:
     )
 
 
-def make_sync_redis(settings: Settings, *, timeout_s: float = 5.0) -> redis.Redis:
+def make_sync_redis(
+    settings: Settings, *, timeout_s: float = 5.0
+) -> redis.Redis | redis.RedisCluster:
     """For libraries and worker threads that need a blocking client."""
+    if settings.redis_cluster:
+        return redis.RedisCluster.from_url(
+            settings.redis_url,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s + 5,
+            **_credentials(settings),
+        )
     client: redis.Redis = redis.Redis.from_url(
         settings.redis_url,
         socket_connect_timeout=timeout_s,

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     key_prefix: str = Field(default="newsdesk", pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
     # A Redis Cluster: NEWSDESK_REDIS_URL names any one node; the client finds the others.
     redis_cluster: bool = False
+    # Replicas that must acknowledge an accepted article or view before its 202 (WAIT on
+    # the connection that wrote it); 0 leaves Redis's asynchronous replication alone.
+    write_replicas: int = Field(default=0, ge=0, le=16)
+    write_wait_ms: int = Field(default=200, ge=1, le=10_000)
     # Streams and the keys one atomic step touches are split by article into this many
     # shards, each under its own hash tag ({prefix:<shard>}), so a cluster spreads them.
     shards: int = Field(default=1, ge=1, le=1024)

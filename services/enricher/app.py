@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from fastapi import FastAPI
 
 from services.enricher.handlers import Enricher
@@ -19,42 +22,39 @@ from shared.settings import Settings
 
 
 def build_app(settings: Settings) -> FastAPI:
-    keys = settings.keys
     broker = make_broker(settings)
     redis = make_redis(settings)
     metrics = ServiceMetrics("enricher")
-    store = EnricherStore(redis, keys, group=GROUP_ENRICHER)
-    config = ConsumerConfig.from_settings(
-        settings,
-        stream=keys.raw,
-        group=GROUP_ENRICHER,
-        service="enricher",
-        batch_size=settings.batch_size,
-    )
-    enricher = Enricher(
-        store, RedisStoryIndex.from_settings(settings), max_bytes=config.max_entry_bytes
-    )
-    document_consumer(
-        broker,
-        stream=keys.raw,
-        group=GROUP_ENRICHER,
-        model=RawArticle,
-        title="articles.raw",
-        description="Raw articles to tag, consumer group enricher.",
-    )
-    broker.publisher(
-        stream=keys.enriched,
-        schema=EnrichedArticle,
-        title="articles.enriched",
-        description="Tagged articles, one per accepted version.",
-    )
+    index = RedisStoryIndex.from_settings(settings)
+    tagging = asyncio.Lock()
+    runners: list[StreamRunner[Any]] = []
+    for shard in settings.keys.all_shards():
+        config = ConsumerConfig.from_settings(
+            settings, stream=shard.raw, group=GROUP_ENRICHER, service="enricher",
+            batch_size=settings.batch_size,
+        )  # fmt: skip
+        store = EnricherStore(redis, shard, group=GROUP_ENRICHER)
+        enricher = Enricher(store, index, max_bytes=config.max_entry_bytes, tagging=tagging)
+        runners.append(StreamRunner(config, redis, metrics, enricher))
+        suffix = "" if shard.shard is None else f" #{shard.shard}"
+        document_consumer(
+            broker, stream=shard.raw, group=GROUP_ENRICHER, model=RawArticle,
+            title=f"articles.raw{suffix}",
+            description="Raw articles to tag, consumer group enricher.",
+        )  # fmt: skip
+        broker.publisher(
+            stream=shard.enriched,
+            schema=EnrichedArticle,
+            title=f"articles.enriched{suffix}",
+            description="Tagged articles, one per accepted version.",
+        )
     rt = Runtime(
         name="enricher",
         settings=settings,
         broker=broker,
         redis=redis,
         metrics=metrics,
-        runners=[StreamRunner(config, redis, metrics, enricher)],
+        runners=runners,
     )
     return build_service_app(
         rt,

@@ -105,16 +105,27 @@ class Enricher(ModelEntries[RawArticle]):
 
     runner_acks = False  # the publish script acks each entry with its result
 
-    def __init__(self, store: EnricherStore, index: StoryIndex, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        store: EnricherStore,
+        index: StoryIndex,
+        *,
+        max_bytes: int,
+        tagging: asyncio.Lock | None = None,
+    ) -> None:
         super().__init__(RawArticle, max_bytes=max_bytes)
         self.store = store
         self.index = index
+        # One batch tagged at a time in a process, whichever shard it comes from: a story
+        # is placed by reading the index and writing it back, and tagging holds the GIL.
+        self.tagging = tagging or asyncio.Lock()
 
     async def handle(self, items: Sequence[Delivery[RawArticle]], batch: Batch) -> Failures:
         started = time.perf_counter()
         raws = [item.message for item in items]
         cached = await self.store.cached_tags([raw.id for raw in raws])
-        results = await asyncio.to_thread(tag_in_order, raws, cached, self.index)
+        async with self.tagging:
+            results = await asyncio.to_thread(tag_in_order, raws, cached, self.index)
         failures: dict[bytes, BaseException] = {}
         done: list[tuple[Delivery[RawArticle], Tagged]] = []
         for item, result in zip(items, results, strict=True):

@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from shared.broker import RedisClient
-from shared.keys import Keys
+from shared.keys import Keys, ShardKeys
 from shared.models import EnrichedArticle, Tags
 
 _SCRIPT = resources.files(__package__).joinpath("publish.lua").read_text()
@@ -26,7 +26,7 @@ class CachedTags:
 
 
 class EnricherStore:
-    def __init__(self, redis: RedisClient, keys: Keys, *, group: str) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys | ShardKeys, *, group: str) -> None:
         self.redis = redis
         self.keys = keys
         self.group = group

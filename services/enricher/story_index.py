@@ -55,7 +55,10 @@ PREFETCH = 2 * CANDIDATES
 
 class RedisStoryIndex:
     def __init__(
-        self, client: redis.Redis, keys: Keys, clock: Callable[[], float] = time.time
+        self,
+        client: redis.Redis | redis.RedisCluster,
+        keys: Keys,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.keys = keys

@@ -15,6 +15,7 @@ from services.ingest.publisher import ArticlePublisher, ViewPublisher
 from services.ingest.ratelimit import RateLimiter
 from services.ingest.routes import Gate, ItemLimits, build_router, outcome_unknown_handler
 from shared.broker import make_broker, make_redis
+from shared.durable import Durability
 from shared.metrics import ServiceMetrics
 from shared.models import Article, RawArticle, ViewEvent
 from shared.runtime import Hook, Runtime
@@ -53,11 +54,17 @@ def build_app(settings: Settings) -> FastAPI:
         keys,
         ledger_ttl_s=settings.dedupe_ttl_s,
         max_article_bytes=settings.max_article_bytes,
+        durability=Durability(settings.write_replicas, settings.write_wait_ms),
     )
     rt.on_start = [_pull_transports(rt, articles)]
     router = build_router(
         articles,
-        ViewPublisher(redis, keys, dedupe_window_s=settings.view_dedupe_window_s),
+        ViewPublisher(
+            redis,
+            keys,
+            dedupe_window_s=settings.view_dedupe_window_s,
+            durability=Durability(settings.write_replicas, settings.write_wait_ms),
+        ),
         gate,
         ItemLimits(
             views=settings.max_views_per_request, articles=settings.max_articles_per_request

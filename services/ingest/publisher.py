@@ -24,7 +24,8 @@ from redis.exceptions import RedisError
 
 from services.ingest.documents import Candidate, FieldError
 from shared.broker import RedisClient
-from shared.keys import Keys
+from shared.durable import NO_WAIT, Durability, DurableScript
+from shared.keys import Keys, ShardKeys, shard_of
 from shared.logging import get_logger
 from shared.models import Article, RawArticle, ViewEvent, article_id
 
@@ -71,12 +72,13 @@ class ArticlePublisher:
         *,
         ledger_ttl_s: int,
         max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+        durability: Durability = NO_WAIT,
     ) -> None:
         self.redis = redis
         self.keys = keys
         self.ledger_ttl_s = ledger_ttl_s
         self.max_article_bytes = max_article_bytes
-        self._script = redis.register_script(_SCRIPT)
+        self._script = DurableScript(redis, _SCRIPT, durability)
 
     async def publish(self, raw: RawArticle) -> tuple[PublishStatus, str | None]:
         """Returns the outcome and, when accepted, the stream entry id."""
@@ -91,7 +93,7 @@ class ArticlePublisher:
         outcomes: list[tuple[PublishStatus, str | None]] = []
         for chunk in article_chunks(items):
             try:
-                replies = await self._run(chunk)
+                replies = await self._script.run_many([self._call(item) for item in chunk])
             except RedisError as exc:
                 raise OutcomeUnknownError(exc, written=len(outcomes)) from exc
             outcomes += [
@@ -99,21 +101,11 @@ class ArticlePublisher:
             ]
         return outcomes
 
-    async def _run(self, chunk: Sequence[Prepared]) -> list[Any]:
-        if len(chunk) == 1:
-            keys, args = self._call(chunk[0])
-            return [await self._script(keys=keys, args=args)]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for item in chunk:
-                keys, args = self._call(item)
-                await self._script(keys=keys, args=args, client=pipe)  # type: ignore[arg-type]
-            replies: list[Any] = await pipe.execute()
-        return replies
-
     def _call(self, item: Prepared) -> tuple[list[str], list[str | bytes | int]]:
         raw = item.raw
         is_kill = raw.article.pubstatus == "canceled"
-        keys = [self.keys.article_version(raw.id), self.keys.raw]
+        shard = self.keys.for_article(raw.id)
+        keys = [shard.article_version(raw.id), shard.raw]
         args: list[str | bytes | int] = [
             raw.article.version,
             raw.content_hash,
@@ -130,11 +122,18 @@ class ViewPublisher:
     `dedupe_window_s`; a request with an Idempotency-Key marks each chunk it wrote for as
     long, so retrying it writes nothing twice whether or not its views carry ids."""
 
-    def __init__(self, redis: RedisClient, keys: Keys, *, dedupe_window_s: int) -> None:
+    def __init__(
+        self,
+        redis: RedisClient,
+        keys: Keys,
+        *,
+        dedupe_window_s: int,
+        durability: Durability = NO_WAIT,
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.dedupe_window_s = dedupe_window_s
-        self._script = redis.register_script(_VIEWS_SCRIPT)
+        self._script = DurableScript(redis, _VIEWS_SCRIPT, durability)
 
     async def publish(
         self, views: Sequence[tuple[ViewEvent, bool]], *, producer: str, request: str | None = None
@@ -142,22 +141,35 @@ class ViewPublisher:
         """`views` pairs each event with whether its id came from the producer; returns how
         many were accepted and how many were duplicates. A chunk already written by this
         request answers what it answered then."""
-        prefix = self.keys.view_dedupe_prefix(producer)
         accepted = duplicates = 0
-        for n, chunk in enumerate(view_chunks(views)):
-            keys = [self.keys.views]
-            if request is not None:
-                keys.append(self.keys.request_chunk(producer, request, n))
-            args: list[str | bytes | int] = [prefix, self.dedupe_window_s]
-            for view, client_id in chunk:
-                args.append(view.event_id if client_id else "")
-                args.append(message(view))
-            try:
-                added, skipped = await self._script(keys=keys, args=args)
-            except RedisError as exc:
-                raise OutcomeUnknownError(exc, written=accepted + duplicates) from exc
-            accepted, duplicates = accepted + int(added), duplicates + int(skipped)
+        for shard, mine in self._by_shard(views):
+            prefix = shard.view_dedupe_prefix(producer)
+            for n, chunk in enumerate(view_chunks(mine)):
+                keys = [shard.views]
+                if request is not None:
+                    keys.append(shard.request_chunk(producer, request, n))
+                args: list[str | bytes | int] = [prefix, self.dedupe_window_s]
+                for view, client_id in chunk:
+                    args.append(view.event_id if client_id else "")
+                    args.append(message(view))
+                try:
+                    added, skipped = await self._script(keys, args)
+                except RedisError as exc:
+                    raise OutcomeUnknownError(exc, written=accepted + duplicates) from exc
+                accepted, duplicates = accepted + int(added), duplicates + int(skipped)
         return accepted, duplicates
+
+    def _by_shard(
+        self, views: Sequence[tuple[ViewEvent, bool]]
+    ) -> list[tuple[ShardKeys, Sequence[tuple[ViewEvent, bool]]]]:
+        """A view goes to its article's shard; the grouping (and so every chunk a retry
+        names) depends on the request alone."""
+        if self.keys.shards == 1:
+            return [(self.keys.only, views)]
+        groups: dict[int, list[tuple[ViewEvent, bool]]] = {}
+        for item in views:
+            groups.setdefault(shard_of(item[0].article_id, self.keys.shards), []).append(item)
+        return [(self.keys.shard(n), groups[n]) for n in sorted(groups)]
 
 
 def chunks(
