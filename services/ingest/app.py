@@ -26,16 +26,22 @@ from shared.settings import Settings
 def build_app(settings: Settings) -> FastAPI:
     keys = settings.keys
     broker = make_broker(settings)
-    # Declared for the AsyncAPI document: ingest writes these streams (via its Lua script).
-    broker.publisher(
-        stream=keys.raw,
-        schema=RawArticle,
-        title="articles.raw",
-        description="Accepted article versions, in arrival order.",
-    )
-    broker.publisher(
-        stream=keys.views, schema=ViewEvent, title="views", description="Reader page views."
-    )
+    # Declared for the AsyncAPI document: ingest writes these streams (via its Lua scripts),
+    # one of each per shard; an article and its views go to the article's shard.
+    for shard in keys.all_shards():
+        suffix = "" if shard.shard is None else f" #{shard.shard}"
+        broker.publisher(
+            stream=shard.raw,
+            schema=RawArticle,
+            title=f"articles.raw{suffix}",
+            description="Accepted article versions, in arrival order.",
+        )
+        broker.publisher(
+            stream=shard.views,
+            schema=ViewEvent,
+            title=f"views{suffix}",
+            description="Reader page views.",
+        )
     redis = make_redis(settings)
     rt = Runtime(
         name="ingest",

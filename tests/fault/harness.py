@@ -35,14 +35,17 @@ class System:
     )
     redis_port: int = field(default_factory=free_port)
     api_key: str = ""
+    # A Redis (or cluster) the test runs itself, instead of a private redis-server.
+    external_url: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def keys(self) -> Keys:
-        return Keys(self.prefix)
+        return Keys(self.prefix, int(self.extra_env.get("NEWSDESK_SHARDS", "1")))
 
     @property
     def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}/0"
+        return self.external_url or f"redis://127.0.0.1:{self.redis_port}/0"
 
     def env(self) -> dict[str, str]:
         return {
@@ -54,6 +57,7 @@ class System:
             "NEWSDESK_BLOCK_MS": "200",
             "NEWSDESK_RATE_LIMIT_PER_S": "0",
             **{f"NEWSDESK_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
+            **self.extra_env,
         }
 
     def url(self, service: str, path: str) -> str:
@@ -61,6 +65,8 @@ class System:
 
     # redis ---------------------------------------------------------------------------
     def start_redis(self) -> None:
+        if self.external_url:
+            return
         self.redis = start_redis(self.redis_port, self.root / "redis", fsync=self.fsync)
 
     def kill_redis(self) -> None:

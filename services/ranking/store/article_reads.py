@@ -78,7 +78,7 @@ async def article_stats(
     windows = await window_views(store, article_id, now)
     async with store.redis.pipeline(transaction=False) as pipe:
         pipe.hget(k("rep"), article_id)
-        pipe.pfcount(k("hll", article_id))
+        pipe.execute_command("PFCOUNT", k("hll", article_id))  # a cluster pipe refuses pfcount()
         pipe.zscore(k("trend", "article"), article_id)
         pipe.get(k("trend", "t0"))
         repeats, readers, stored, t0 = await pipe.execute()
