@@ -56,6 +56,14 @@ class LocalCluster:
     def node(self, port: int) -> RedisProcess:
         return next(n for n in self.nodes if n.port == port)
 
+    def restart(self, port: int, *, fsync: str = "everysec") -> None:
+        """Starts a stopped node again on its port and data: it rejoins the cluster (a dead
+        master comes back as a replica of the replica that took over from it)."""
+        old = self.node(port)
+        self.nodes[self.nodes.index(old)] = start_redis(
+            port, old.data_dir, fsync=fsync, extra=_cluster_args(port)
+        )
+
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
