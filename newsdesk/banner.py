@@ -18,6 +18,7 @@ class RedisInUse:
     url: str
     private_dir: Path | None  # set when `up` started its own redis-server
     fsync: str
+    cluster: bool = False  # `up --cluster`: a private 3-node Redis Cluster
 
 
 def redact(url: str) -> str:
@@ -54,6 +55,10 @@ def banner_lines(settings: Settings, redis: RedisInUse, api_key: str | None) -> 
         if redis.private_dir
         else "already running; `up` did not start one"
     )
+    if redis.cluster:
+        where = (
+            f"private 3-node Redis Cluster started by `up --cluster`, data in {redis.private_dir}"
+        )
     lines = [
         "ready.",
         f"  redis          {redact(redis.url)}  ({where})",

@@ -65,8 +65,14 @@ def _add_service_commands(sub: Sub) -> None:
         "run every service (and a private Redis if none answers)",
         "newsdesk up --samples samples     # what ./dev run does",
         "NEWSDESK_RANKING_PORT=9002 newsdesk up",
+        "newsdesk up --cluster --samples samples   # on a local 3-node Redis Cluster, 3 shards",
     )
     up.add_argument("--samples", type=Path, help="load the articles and views in this folder")
+    up.add_argument(
+        "--cluster",
+        action="store_true",
+        help="start a private 3-node Redis Cluster and shard by article over it (for trying)",
+    )
     up.add_argument("--data-dir", type=Path, default=Path(".newsdesk"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from types import FrameType
 import httpx
 
 from newsdesk.banner import RedisInUse, banner_lines
+from newsdesk.redis_cluster import LocalCluster, start_cluster
 from newsdesk.redis_server import RedisProcess, answers, start_redis
 from newsdesk.runner import SERVICES
 from newsdesk.samples import load_samples, producer_key
@@ -30,6 +32,7 @@ from shared.settings import DEFAULT_REDIS_URL, Settings
 
 READY_TIMEOUT_S = 60.0
 PR_SET_PDEATHSIG = 1
+CLUSTER_SHARDS = 3  # one per master of `up --cluster`
 
 
 def _say(text: str) -> None:
@@ -87,17 +90,37 @@ def _ready(settings: Settings, service: str) -> bool:
         return False
 
 
+def start_private_cluster(settings: Settings, data_dir: Path) -> LocalCluster:
+    """A fresh 3-master cluster (no replicas: it is for trying sharding on one machine), and
+    the settings every child and the samples loader then read from the environment."""
+    shutil.rmtree(data_dir, ignore_errors=True)
+    cluster = start_cluster(data_dir, masters=3, replicas=0, fsync=settings.redis_fsync)
+    shards = settings.shards if settings.shards > 1 else CLUSTER_SHARDS
+    os.environ.update(
+        NEWSDESK_REDIS_URL=cluster.url, NEWSDESK_REDIS_CLUSTER="true", NEWSDESK_SHARDS=str(shards)
+    )
+    _say(f"started a private 3-node Redis Cluster ({', '.join(map(str, cluster.ports))}), "
+         f"{shards} shards, data in {data_dir}")  # fmt: skip
+    return cluster
+
+
 class Supervisor:
-    def __init__(self, settings: Settings, data_dir: Path) -> None:
+    def __init__(self, settings: Settings, data_dir: Path, *, cluster: bool = False) -> None:
         self.settings = settings
         self.data_dir = data_dir
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.redis: RedisProcess | None = None
+        self.cluster: LocalCluster | None = None
+        self.with_cluster = cluster
         self.stopping = False
         self.redis_url = settings.redis_url
 
     def start(self) -> None:
-        url, self.redis = ensure_redis(self.settings, self.data_dir / "redis")
+        if self.with_cluster:
+            self.cluster = start_private_cluster(self.settings, self.data_dir / "cluster")
+            url = self.cluster.url
+        else:
+            url, self.redis = ensure_redis(self.settings, self.data_dir / "redis")
         self.redis_url = url
         env = {**os.environ, "NEWSDESK_REDIS_URL": url}
         for service in SERVICES:
@@ -153,7 +176,11 @@ class Supervisor:
 
     def _announce(self, api_key: str | None) -> None:
         private = self.redis.data_dir if self.redis is not None else None
-        used = RedisInUse(self.redis_url, private, self.settings.redis_fsync)
+        if self.cluster is not None:
+            private = self.data_dir / "cluster"
+        used = RedisInUse(
+            self.redis_url, private, self.settings.redis_fsync, cluster=self.cluster is not None
+        )
         for line in banner_lines(self.settings, used, api_key):
             _say(line)
 
@@ -173,6 +200,8 @@ class Supervisor:
             worst = worst or (1 if code != 0 else 0)
         if self.redis is not None:
             self.redis.stop()
+        if self.cluster is not None:
+            self.cluster.stop()
         _say("stopped")
         return worst
 
@@ -200,7 +229,7 @@ def _load_samples(samples: Path, settings: Settings, redis_url: str) -> str | No
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_level, settings.log_format, service="supervisor")
     samples: Path | None = args.samples
-    supervisor = Supervisor(settings, args.data_dir)
+    supervisor = Supervisor(settings, args.data_dir, cluster=args.cluster)
     return supervisor.run(
         on_ready=(lambda: _load_samples(samples, settings, supervisor.redis_url))
         if samples
