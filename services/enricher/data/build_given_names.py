@@ -20,12 +20,19 @@ import faker.providers.person
 HERE = Path(__file__).resolve().parent
 ATTRIBUTES = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
 OUT = "given_names_intl.txt"
+# Locales whose lists are curated first names: those of the languages the enricher reads and of
+# the names their news most often cites. Faker's generic "en" list also holds words ("Red",
+# "Alto", "Ham"), and Finnish and Estonian names are Romance words ("Esteri"), so neither is read.
+LOCALES = ("en_", "de_", "fr_", "es_", "it_", "pt_", "nl_", "sv_", "da_", "no_", "pl_")
+LOCALES += ("cs_", "sk_", "hr_", "sl_", "ro_", "hu_", "tr_", "id_", "tl_", "ga_")
 
 
 def faker_given_names() -> set[str]:
     """Latin-script given names of every Faker locale, as written (accents kept)."""
     out: set[str] = set()
     for module in pkgutil.iter_modules(faker.providers.person.__path__):
+        if not module.name.startswith(LOCALES):
+            continue
         provider = importlib.import_module(f"faker.providers.person.{module.name}").Provider
         for attr in ATTRIBUTES:
             value = provider.__dict__.get(attr)

@@ -21,6 +21,8 @@ _TOKEN = re.compile(
 )
 _SENTENCE_BREAKS = frozenset({".", "!", "?", "“", '"', "«", ":", "\n"})
 _DETERMINERS = cues.LISTS["determiners"]
+# English text keeps "Los Angeles", "Las Vegas", "El Paso", "La Paz" whole.
+_EN_DETERMINERS = frozenset(["The", "A", "An", "the", "a", "an"])
 
 
 class Tok(NamedTuple):
@@ -110,7 +112,7 @@ def strip(run: list[Tok], lang: str) -> tuple[list[Tok], str]:
     stop = stopwords(lang)
     determiner = ""
     while run and (
-        run[0].text.lower() in _DETERMINERS
+        (run[0].text.lower() in _DETERMINERS and (lang != "en" or run[0].text in _EN_DETERMINERS))
         or (run[0].sentence_start and run[0].text.lower() in stop)
         or run[0].text in cues.NOT_ENTITIES
         or run[0].text in cues.CONNECTORS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from services.enricher.taggers import entity_cues as cues
 from services.enricher.taggers import gazetteer
@@ -21,7 +21,8 @@ _IS_HAN = re.compile(f"[{HAN}]")
 _IS_HANGUL = re.compile(f"[{HANGUL}]")
 _IS_KANA = re.compile(f"[{KANA}]")
 _IS_KATAKANA = re.compile("[\u30a0-\u30ff]")
-_PRIORITY = {"gazetteer": 3, "rule": 2, "weak": 1}
+# "cue": a name the sentence types ("partido Morena") outranks a town of the same name.
+_PRIORITY = {"cue": 4, "gazetteer": 3, "rule": 2, "weak": 1}
 _ZH_LEFT = frozenset("在于至到从赴往由、，。（「“ \n")
 _ZH_RIGHT = frozenset("，。、）」”的等和及与 \n")
 _NOT_AFTER_ADMIN = frozenset("場场長长民政議议内庁")
@@ -58,11 +59,16 @@ def extract_entities(
         known = {(m.start, m.end): m.type for m in mentions}
         found_latin = latin_candidates(text, lang, known, titled)
         blocks = [(c.start, c.end) for c in found_latin if c.type == "block"]
+        curated = {(m.start, m.end) for m in mentions if m.canonical is not None}
         mentions = [m for m in mentions if not _inside_block(m, blocks)]
-        mentions += [_from_candidate(c) for c in found_latin if c.type != "block"]
+        mentions += [
+            _from_candidate(c)
+            for c in found_latin
+            if c.type != "block" and not (c.source == "cue" and (c.start, c.end) in curated)
+        ]
     if dateline is not None:
         mentions.append(_dateline_mention(dateline, lang))
-    chosen = _resolve_overlaps(mentions)
+    chosen = _one_type_per_name(_resolve_overlaps(mentions))
     return _name_entities(chosen, lang, text)
 
 
@@ -206,6 +212,18 @@ def _resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
     return sorted(taken, key=lambda m: m.start)
 
 
+def _one_type_per_name(mentions: list[Mention]) -> list[Mention]:
+    """'in a Red Bull one-two' and 'Red Bull team principal': a name the text types as an
+    organisation somewhere is not a person elsewhere on the strength of its form alone."""
+    orgs = {m.surface for m in mentions if m.type == "org" and m.source in {"rule", "cue"}}
+    return [
+        replace(m, type="org")
+        if m.type == "person" and m.surface in orgs and m.source in {"rule", "weak"}
+        else m
+        for m in mentions
+    ]
+
+
 def _name_entities(mentions: list[Mention], lang: str, text: str) -> list[Entity]:
     groups = _group(mentions, lang)
     out: dict[tuple[str, str], Entity] = {}
@@ -285,7 +303,7 @@ def _same_place(longer: str, shorter: str) -> bool:
 def _choose_name(kind: str, members: list[Mention], lang: str) -> str:
     surfaces = [m.surface for m in members]
     if kind == "person":
-        return max(surfaces, key=len)
+        return _untitled(max(surfaces, key=len), members)
     if kind == "place":
         if lang == "en":
             canon = next((m.canonical for m in members if m.canonical), None)
@@ -295,3 +313,14 @@ def _choose_name(kind: str, members: list[Mention], lang: str) -> str:
     if full:
         return max(full, key=len)
     return max(surfaces, key=len)
+
+
+def _untitled(name: str, members: list[Mention]) -> str:
+    """'King Charles III' is 'Charles III': the gold names people without their titles."""
+    words = name.split()
+    if len(words) < 2 or words[0].lower() not in cues.PERSON_TITLES:
+        return name
+    canonical = next((m.canonical for m in members if m.canonical), None)
+    if canonical and canonical.split()[0].lower() not in cues.PERSON_TITLES:
+        return canonical
+    return " ".join(words[1:])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from services.enricher.taggers import entity_context as context
 from services.enricher.taggers import entity_cues as cues
 from services.enricher.taggers.capitalised import Tok, runs, strip
 from services.enricher.taggers.capitalised import tokens as tokenize
 from services.enricher.taggers.gazetteer import given_names
 
 _EAST_ASIAN_SURNAMES = cues.LISTS["east_asian_surnames"]
+_LOWER_NOUNS = frozenset({"en", "fr", "es", "it", "pt"})  # capitals there mark names
 _PERSON_TOKEN = re.compile(
     r"^(?:[A-ZÀ-ÞĀ-Ž][\w’'\-]*\.?|(?:al|el|bin|ibn|de|da|van|von|der|di|du|le|la|dos|das|do)(?:-[A-Z]\w+)?)$"
 )
@@ -42,15 +44,48 @@ def latin_candidates(
         found = _classify_run(run, tokens, index, lang, known, lowered, text)
         stripped = strip(run, lang)[0]
         if not found and stripped:
-            found = _listed_place(stripped, tokens, index, known, out, text)
+            found = _listed_kin(stripped, tokens, index, known, out, text)
         if not found and len(stripped) > 1:
             found = [_cand(stripped, "block", "rule", text)]
         out += found
+    out = [_full_name(c, text, lang) if c.type == "org" else c for c in out]
+    out += _long_forms(text, known)
     out += _acronym_candidates(out, text)
     return out
 
 
-def _listed_place(
+def _full_name(cand: Candidate, text: str, lang: str) -> Candidate:
+    """Where an organisation's name really ends: after the comma list of an office
+    ('Ministry of Land, Infrastructure and Transport') or the lower-case adjectives of a
+    Romance name ('Nouveau Front populaire')."""
+    end = cand.end
+    if " of " in cand.surface:
+        end = context.listed_name_tail(text, end)
+    if lang in {"fr", "es", "it", "pt"}:
+        end = context.sentence_case_tail(text, end, cand.surface.split()[-1])
+    if end == cand.end:
+        return cand
+    return Candidate(cand.start, end, "org", text[cand.start : end], cand.source)
+
+
+def _long_forms(text: str, known: dict[tuple[int, int], str]) -> list[Candidate]:
+    """'Programme alimentaire mondial (PAM)': the words an acronym in brackets abbreviates
+    name an organisation (or the place or person the gazetteer knows by them)."""
+    out = []
+    for match in re.finditer(r"\(([A-Z][A-Za-z]{1,7})\)", text):
+        start = context.long_form(text, match.start(), match.group(1))
+        if start is None:
+            continue
+        end = len(text[: match.start()].rstrip())
+        kind = known.get((start, end), "org")
+        first = text[start:end].split()[0]
+        if kind == "org" and first not in given_names() and first not in cues.NOT_ENTITIES:
+            short = (match.group(1),)
+            out.append(Candidate(start, end, "org", text[start:end], "rule", aliases=short))
+    return out
+
+
+def _listed_kin(
     run: list[Tok],
     tokens: list[Tok],
     index: dict[int, int],
@@ -58,16 +93,18 @@ def _listed_place(
     found: list[Candidate],
     text: str,
 ) -> list[Candidate]:
-    """'Paiporta, Chiva y Utiel': a short name listed right after a place is a place too."""
+    """'Paiporta, Chiva y Utiel', 'Honda, Mazda, Suzuki': a short name listed right after a
+    place or an organisation is one of the same kind."""
     pos = index[run[0].start]
     if len(run) > 3 or pos < 2 or tokens[pos - 1].text not in {",", *cues.LIST_JOINERS}:
         return []
     prev_end = tokens[pos - 2].end
-    places = {e for (_s, e), kind in known.items() if kind == "place"}
-    places |= {c.end for c in found if c.type == "place"}
     plain = all(_PERSON_TOKEN.match(t.text) and "-" not in t.text for t in run)
-    if prev_end in places and plain:
-        return [_cand(run, "place", "rule", text)]
+    for kind in ("place", "org"):
+        ends = {e for (_s, e), k in known.items() if k == kind}
+        ends |= {c.end for c in found if c.type == kind}
+        if prev_end in ends and plain and (kind == "place" or len(run) <= 2):
+            return [_cand(run, kind, "rule", text)]
     return []
 
 
@@ -93,6 +130,8 @@ def _classify_run(
         if rest and all(_PERSON_TOKEN.match(t.text) for t in rest) and len(rest) <= 5:
             found.append(_cand(rest, "person", "rule", text))
         return found
+    if lang == "de" and len(run) > 1 and run[0].text.lower().endswith(cues.ORG_DESCRIPTOR_SUFFIXES):
+        return [_cand(run[1:], "org", "rule", text)]  # "der Flughafenverband ADV"
     named = _given_name_at(run, known)
     if named:
         found = _classify_part(run[:named], tokens, index, lang, known, lowered, text, "", False)
@@ -110,6 +149,7 @@ def _given_name_at(run: list[Tok], known: dict[tuple[int, int], str]) -> int:
             and run[i - 1].text not in given_names()
             and run[i - 1].text not in cues.CONNECTORS
             and len(rest) <= 3
+            and rest[-1].text not in cues.ORG_HEADS | cues.CLUB_SUFFIXES
             and all(_PERSON_TOKEN.match(t.text) for t in rest)
             and known.get((run[0].start, run[-1].end)) is None
         ):
@@ -118,8 +158,11 @@ def _given_name_at(run: list[Tok], known: dict[tuple[int, int], str]) -> int:
 
 
 def _last_title(run: list[Tok]) -> int | None:
+    """The last title word; 'Dean' after a given name ('Ronnie Dean Stout') is a name."""
     for i in range(len(run) - 1, -1, -1):
         word = run[i].text.lower()
+        if i and run[i - 1].text in given_names() and run[i].text[:1].isupper():
+            continue
         if word in cues.PERSON_TITLES or (
             len(word) > 7 and word.endswith(cues.PERSON_TITLE_SUFFIXES)
         ):
@@ -172,10 +215,60 @@ def _classify_part(
         prev == "of" and _prev_word(tokens, pos - 1) in cues.PLACE_OF
     ):
         return [_cand(run, "place", "rule", text)]
-    if exact is not None or not persons:
-        return []
     later = tokens[index[run[-1].start] + 1 :]
-    return _person(run, prev, nxt, later, lang, lowered, text)
+    by_context = _by_context(run, tokens, index, later, known, exact, text)
+    if by_context or exact is not None or not persons:
+        return by_context
+    return _person(run, _title_before(tokens, pos) or prev, nxt, later, lang, lowered, text)
+
+
+def _by_context(
+    run: list[Tok],
+    tokens: list[Tok],
+    index: dict[int, int],
+    later: list[Tok],
+    known: dict[tuple[int, int], str],
+    exact: str | None,
+    text: str,
+) -> list[Candidate]:
+    """Organisations and places the words around an unknown name reveal."""
+    words = [t.text for t in run]
+    prev = _prev_word(tokens, index[run[0].start])
+    generic = len(words) == 1 and words[0] in cues.ORG_HEADS  # "Army chief Gen. Park"
+    cue_prev = prev if prev != "of" else f"of_{_prev_word(tokens, index[run[0].start] - 1)}"
+    if (
+        exact in {None, "place"}
+        and not generic
+        and context.org_by_neighbours(words, cue_prev, later, exact is not None)
+    ):
+        return [_cand(run, "org", "cue" if exact else "rule", text)]
+    if exact is not None:
+        return []
+    prefix = any(known.get((run[0].start, t.end)) == "place" for t in run[:-1])
+    if context.club(words, prefix) or context.org_by_form(words) or _airline(words):
+        return [_cand(run, "org", "rule", text)]
+    if (
+        len(words) > 1
+        and words[0] in cues.COMPASS_WORDS
+        and known.get((run[1].start, run[-1].end)) == "place"
+    ):
+        return [_cand(run, "place", "rule", text)]  # "Northern California"
+    return []
+
+
+def _airline(words: list[str]) -> bool:
+    """'Korean Air', 'Air Busan', 'Jin Air'."""
+    return 2 <= len(words) <= 3 and "Air" in (words[0], words[-1]) and "Force" not in words
+
+
+def _title_before(tokens: list[Tok], pos: int) -> str:
+    """'directeur financier Jean-Jacques Guiony': a title one adjective before the name."""
+    between = tokens[pos - 1].text if pos >= 2 else ""
+    if not (between.isalpha() and between.islower()) or between in cues.CONNECTORS:
+        return ""
+    word = tokens[pos - 2].text.lower()
+    titled = word in cues.PERSON_TITLES or word.endswith(cues.PERSON_TITLE_SUFFIXES)
+    return word if titled and len(word) > 3 else ""
 
 
 def _person(
@@ -187,7 +280,8 @@ def _person(
     lowered: set[str],
     text: str,
 ) -> list[Candidate]:
-    """A person's name by its title, its given name, its speech verb or, in English, its form.
+    """A person's name by its title, its given name, its speech verb, an apposition or, in
+    languages that write nouns in lower case, its form.
 
     The last guess ('weak') stands only if the surname comes back later in the text, as it
     does for nearly every person a news story names.
@@ -200,12 +294,14 @@ def _person(
     if len(words) >= 2 and (words[0] in given_names() or _east_asian(words)):
         return [_cand(run, "person", "rule", text)]
     spoken = nxt.lower() in cues.SPEECH_VERBS or prev.lower() in cues.SPEECH_VERBS
-    if len(words) >= 2 and spoken:
+    if len(words) >= 2 and (spoken or context.person_by_apposition(later)):
         return [_cand(run, "person", "rule", text)]
     if len(words) == 1:
         return [_cand(run, "person", "weak", text)] if spoken else []
-    if lang == "en" and not run[0].sentence_start and _name_like(words, lowered):
+    if lang in _LOWER_NOUNS and _name_like(words, lowered):
         repeated = any(t.text == words[-1] for t in later)
+        if run[0].sentence_start and not repeated:
+            return []  # a capitalised pair opening a sentence may be anything
         return [_cand(run, "person", "rule" if repeated else "weak", text)]
     return []
 
