@@ -23,7 +23,19 @@ OUT = "given_names_intl.txt"
 # Locales whose lists are curated first names: those of the languages the enricher reads and of
 # the names their news most often cites. Faker's generic "en" list also holds words ("Red",
 # "Alto", "Ham"), and Finnish and Estonian names are Romance words ("Esteri"), so neither is read.
-LOCALES = ("en_", "de_", "fr_", "es_", "it_", "pt_", "nl_", "sv_", "da_", "no_", "pl_")
+LOCALES: tuple[str, ...] = (
+    "en_",
+    "de_",
+    "fr_",
+    "es_",
+    "it_",
+    "pt_",
+    "nl_",
+    "sv_",
+    "da_",
+    "no_",
+    "pl_",
+)
 LOCALES += ("cs_", "sk_", "hr_", "sl_", "ro_", "hu_", "tr_", "id_", "tl_", "ga_")
 
 
