@@ -15,7 +15,8 @@ from shared.models import Entity
 
 _ADMIN_SUFFIX = re.compile("^(?:都|府|県|市|町|村|区|郡|省|州|自治区|旗|特別市|特别市|시|군|구|도)")
 _KO_PARTICLE = re.compile(
-    r"^(?:이|가|은|는|을|를|의|에게|에서|에|과|와|도|로|으로|께서|만|까지|부터|처럼|보다|이나|나)?(?![가-힣])"
+    r"^(?:이|가|은|는|을|를|의|에게|에서|에|과|와|도|로|으로|께서|만|까지|부터|처럼|보다|이나|나|발|행)?"
+    r"(?![가-힣])"
 )
 _IS_HAN = re.compile(f"[{HAN}]")
 _IS_HANGUL = re.compile(f"[{HANGUL}]")
@@ -167,9 +168,12 @@ def _boundary_end(text: str, start: int, end: int, lang: str) -> int | None:
     after = text[end] if end < len(text) else " "
     first = text[start]
     if _IS_HANGUL.match(first):
-        if _IS_HANGUL.match(before) or not _KO_PARTICLE.match(text[end : end + 3]):
+        extended = _extend_admin(text, end)  # 무안 before 군 is 무안군
+        if _IS_HANGUL.match(before) or (
+            extended == end and not _KO_PARTICLE.match(text[end : end + 3])
+        ):
             return None
-        return _extend_admin(text, end)
+        return extended
     if _IS_HAN.match(first) or _IS_KANA.match(first):
         if _IS_KATAKANA.match(first) and (_IS_KATAKANA.match(before) or _IS_KATAKANA.match(after)):
             return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from services.enricher.taggers.entities_ko import korean_mentions
+
 _KANJI = "\u4e00-\u9fff\u3400-\u4dbf々髙"
 _KATA = "\u30a0-\u30ffー・"
 
@@ -44,26 +46,6 @@ _ZH_SPLIT = re.compile("[的据在由于和与及对向从将被把为是了等�
 _NOT_AFTER = frozenset("域场长長民政委内外部議庁")
 _NOT_BASE = re.compile(r"^[同各全本当両他大小新旧]|^(?:都|地方|中心|周辺|市内)$")
 
-_KO_PARTICLE = r"(?:이|가|은|는|을|를|의|에게|에서|에|과|와|도|로|으로|께서|측|님)?"
-_KO_PERSON_AFTER = re.compile(
-    r"(?<![가-힣])(?P<name>[가-힣]{2,4})(?:\s?\(\d{1,3}\)|\s(?:전\s|前\s)?"
-    r"(?:[가-힣]{2,8}(?:은행|위원회|부|청|당|원)\s)?(?:[가-힣]{2,6}(?=부총리|장관|위원장|대변인))?"
-    r"(?:대통령|총리|장관|의원|대표|위원장|회장|감독|선수|씨|작가|교수|총장|총재|지사|시장|대변인|여사"
-    r"|국무총리|부총리)"
-    r"(?:님)?(?![가-힣]{2}))"
-)
-_KO_PERSON_BEFORE = re.compile(
-    r"(?:소설가|작가|시인|감독|대통령|총리|장관|의원|대표|위원장|회장|교수|배우|가수)\s"
-    rf"(?P<name>[가-힣]{{2,4}}?){_KO_PARTICLE}(?=[\s,.(]|$)"
-)
-_KO_ORG = re.compile(
-    r"(?<![가-힣])(?P<name>[가-힣]{2,14}?(?:청|위원회|은행|공사|대학교|연구원|협회|기구|한림원|공단|재단|그룹))"
-    rf"{_KO_PARTICLE}(?=[\s,.(“”\"']|$)"
-)
-_KO_NOT_PERSON = frozenset(
-    ["지난해", "올해", "정부", "시도", "한국", "한국인", "우리", "국민", "여성", "남성"]
-)
-
 
 @dataclass(frozen=True)
 class CjkMention:
@@ -80,7 +62,7 @@ def cjk_mentions(text: str, language: str, cuts: frozenset[int] = frozenset()) -
     if language == "zh":
         return _chinese(text, cuts)
     if language == "ko":
-        return _korean(text)
+        return _korean(text, cuts)
     return []
 
 
@@ -104,14 +86,8 @@ def _chinese(text: str, cuts: frozenset[int]) -> list[CjkMention]:
     return out
 
 
-def _korean(text: str) -> list[CjkMention]:
-    out = []
-    for pattern in (_KO_PERSON_AFTER,):
-        for m in pattern.finditer(text):
-            if m.group("name") not in _KO_NOT_PERSON:
-                out.append(_m(m, "person"))
-    out += [_m(m, "org") for m in _KO_ORG.finditer(text)]
-    return out
+def _korean(text: str, cuts: frozenset[int]) -> list[CjkMention]:
+    return [CjkMention(m.start, m.end, m.type, m.surface) for m in korean_mentions(text, cuts)]
 
 
 def _m(match: re.Match[str], kind: str) -> CjkMention:

@@ -118,3 +118,32 @@ def test_entities(
     found = _tag(text, lang)
     assert expected <= found, expected - found
     assert not absent & found, absent & found
+
+
+KOREAN = [
+    (
+        "(무안=연합뉴스) 전남 무안군 무안국제공항에서 태국 방콕발 제주항공 여객기가 "
+        "활주로를 벗어났다. 국토교통부는 원인을 조사하고 있다. "
+        "김이배 제주항공 대표는 고개를 숙였다.",
+        {("place", "무안군"), ("place", "전남"), ("place", "방콕"), ("org", "제주항공"),
+         ("org", "국토교통부"), ("person", "김이배")},
+        {("person", "제주항공")},
+    ),
+    (
+        "산불이 경북 의성군에서 안동시와 청송군으로 번졌다. "
+        "산업통상자원부는 용인시 처인구 단지를 지원한다. "
+        "SK하이닉스도 충북 청주시에 공장을 짓는다. KIA 타이거즈가 삼성 라이온즈를 꺾었다. "
+        "이범호 감독은 한국시리즈 우승을 이룬 선수들을 칭찬했다.",
+        {("place", "의성군"), ("place", "안동시"), ("place", "청송군"), ("place", "용인시"),
+         ("place", "처인구"), ("place", "충북"), ("place", "청주시"), ("org", "SK하이닉스"),
+         ("org", "KIA 타이거즈"), ("org", "삼성 라이온즈"), ("person", "이범호")},
+        {("org", "만에 한국시리즈"), ("person", "이룬")},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected", "absent"), KOREAN)
+def test_korean(text: str, expected: set[tuple[str, str]], absent: set[tuple[str, str]]) -> None:
+    found = _tag(text, "ko")
+    assert expected <= found, expected - found
+    assert not absent & found, absent & found
