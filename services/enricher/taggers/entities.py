@@ -53,9 +53,14 @@ def extract_entities(
     titled = headline_end if _title_case_headline(text[:headline_end]) else 0
     mentions = _gazetteer_mentions(text, lang, titled)
     if lang in {"ja", "zh", "ko"}:
-        cuts = frozenset(m.end for m in mentions if m.type == "place")
-        found = cjk_mentions(text, lang, cuts)
-        mentions += [Mention(m.start, m.end, m.type, m.surface, "rule") for m in found]
+        places = [m for m in mentions if m.type == "place"]
+        cuts = frozenset(m.end for m in places)
+        found = [
+            Mention(m.start, m.end, m.type, m.surface, "rule", aliases=set(m.aliases))
+            for m in cjk_mentions(text, lang, cuts, frozenset(m.start for m in places))
+        ]
+        mentions = _han_context(mentions, found, text) if lang in {"zh", "ja"} else mentions
+        mentions += found
     else:
         known = {(m.start, m.end): m.type for m in mentions}
         found_latin = latin_candidates(text, lang, known, titled)
@@ -68,6 +73,7 @@ def extract_entities(
             if c.type != "block" and not (c.source == "cue" and (c.start, c.end) in curated)
         ]
     if dateline is not None:
+        mentions = [m for m in mentions if not _credit(m, dateline)]
         mentions.append(_dateline_mention(dateline, lang))
     chosen = _one_type_per_name(_resolve_overlaps(mentions))
     return _name_entities(chosen, lang, text)
@@ -127,24 +133,34 @@ def _gazetteer_mentions(text: str, lang: str, titled: int) -> list[Mention]:
                 hit.start, end, entry.type, surface, "gazetteer", entry.canonical, entry.acronym
             )
         )
-    if lang not in {"zh", "ja"}:
-        return out
-    neighbours = {m.start for m in out} | {m.end for m in out}
-    return [
-        m
-        for m in out
-        if m.canonical is not None
-        or _cjk_context(text, m.start, m.end, neighbours - {m.start, m.end} | _others(out, m))
-    ]
+    return out
 
 
-def _others(mentions: list[Mention], mention: Mention) -> set[int]:
-    return {p for m in mentions if m is not mention for p in (m.start, m.end)}
+def _credit(mention: Mention, dateline: Dateline) -> bool:
+    """新华社 in '新华社北京3月21日电' credits the wire: the story does not name it."""
+    return (
+        mention.type == "org"
+        and mention.surface == dateline.agency
+        and (mention.start < dateline.end)
+    )
+
+
+def _han_context(mentions: list[Mention], rules: list[Mention], text: str) -> list[Mention]:
+    """Package-built places in Han text stand only where the text reads like a place; a place
+    the rules found next to one (广西 before 梧州市) is such a reading."""
+    places = [m for m in mentions if m.type == "place"] + [m for m in rules if m.type == "place"]
+    out = []
+    for mention in mentions:
+        others = {p for m in places if m is not mention for p in (m.start, m.end)}
+        if mention.canonical is not None or _cjk_context(text, mention.start, mention.end, others):
+            out.append(mention)
+    return out
 
 
 def _cjk_context(text: str, start: int, end: int, neighbours: set[int]) -> bool:
     """Han has no spaces: a gazetteer town inside 世界首次 is no place unless the text around it
-    reads like one (a preposition, punctuation or kana on both sides, or a neighbouring place)."""
+    reads like one (a preposition, punctuation or kana around it, or a neighbouring place). A
+    name of three or more characters (莫斯科) is rarely part of a longer word: one side will do."""
     if not _IS_HAN.match(text[start]) or start in neighbours or end in neighbours:
         return True
     if _ADMIN_SUFFIX.match(text[end - 1]) and end - start >= 3:
@@ -153,7 +169,7 @@ def _cjk_context(text: str, start: int, end: int, neighbours: set[int]) -> bool:
     right = text[end] if end < len(text) else " "
     left_ok = left in _ZH_LEFT or bool(_IS_KANA.match(left))
     right_ok = right in _ZH_RIGHT or bool(_IS_KANA.match(right) or _ADMIN_SUFFIX.match(right))
-    return left_ok and right_ok
+    return left_ok or right_ok if end - start >= 3 else left_ok and right_ok
 
 
 def _pick(entries: tuple[gazetteer.Entry, ...]) -> gazetteer.Entry:

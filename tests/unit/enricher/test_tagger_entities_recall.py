@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.enricher.taggers.datelines import find_dateline
 from services.enricher.taggers.entities import extract_entities
 
 
@@ -147,3 +148,55 @@ def test_korean(text: str, expected: set[tuple[str, str]], absent: set[tuple[str
     found = _tag(text, "ko")
     assert expected <= found, expected - found
     assert not absent & found, absent & found
+
+
+HAN = [
+    (
+        "ja",
+        "立憲民主党は野田佳彦元首相を新代表に選出した。野田氏は枝野幸男前代表を破った。"
+        "最大野党「共に民主党」の李在明代表は批判した。林芳正官房長官は述べた。"
+        "斉藤鉄夫国土交通相は語った。関西大学の宮本勝浩名誉教授は試算している。",
+        {("person", "野田佳彦"), ("person", "枝野幸男"), ("org", "共に民主党"),
+         ("person", "林芳正"), ("person", "斉藤鉄夫"), ("person", "宮本勝浩")},
+        {("person", "野田佳彦元"), ("org", "最大野党"), ("person", "林芳正官房")},
+    ),
+    (
+        "ja",
+        "日本航空の社長が謝罪した。阪神タイガースが読売ジャイアンツを破り、大阪府警は警備を強化した。"
+        "台湾積体電路製造（TSMC）が工場を建設した。TSMCの会長が述べた。日本維新の会も連携する。",
+        {("org", "日本航空"), ("org", "阪神タイガース"), ("org", "読売ジャイアンツ"),
+         ("org", "大阪府警"), ("org", "台湾積体電路製造"), ("org", "日本維新の会")},
+        {("org", "TSMC"), ("place", "大阪府")},
+    ),
+    (
+        "zh",
+        "新华社北京3月21日电　客机在广西梧州市藤县坠毁，飞往广东省广州市。"
+        "副总理刘鹤率工作组赶赴现场。外交部发言人毛宁20日宣布。"
+        "俄罗斯外交部长拉夫罗夫此前表示期待会谈。董事长王传福在发布会上表示。",
+        {("place", "广西"), ("place", "梧州市"), ("place", "藤县"), ("place", "广东省"),
+         ("person", "刘鹤"), ("person", "毛宁"), ("person", "拉夫罗夫"), ("person", "王传福")},
+        {("place", "广西梧州"), ("place", "飞往广东省"), ("org", "新华社")},
+    ),
+    (
+        "zh",
+        "应急管理部启动应急响应。国家气候中心首席专家周兵说，登陆时中心风力很强。"
+        "王毅将出席上海合作组织外长理事会会议，要求全力组织搜救。会议将在莫斯科举行。",
+        {("org", "应急管理部"), ("org", "国家气候中心"), ("person", "周兵"),
+         ("org", "上海合作组织"), ("place", "莫斯科")},
+        {("org", "登陆时中心"), ("org", "出席上海合作组织"), ("org", "要求全力组织"),
+         ("place", "上海")},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "text", "expected", "absent"), HAN)
+def test_han(
+    lang: str, text: str, expected: set[tuple[str, str]], absent: set[tuple[str, str]]
+) -> None:
+    found = _tag_with_dateline(text, lang)
+    assert expected <= found, expected - found
+    assert not absent & found, absent & found
+
+
+def _tag_with_dateline(text: str, lang: str) -> set[tuple[str, str]]:
+    return {(e.type, e.name) for e in extract_entities(text, lang, find_dateline(text), 0)}
