@@ -12,6 +12,7 @@ from services.enricher.taggers import entity_cues as cues
 from services.enricher.taggers.capitalised import Tok
 from services.enricher.taggers.gazetteer import given_names
 
+_DEMONYM = re.compile(r"(?:ean|ese|ish|ian)$")
 _PRONOUNS = frozenset(["i", "we", "he", "she", "it", "they", "you", "ich", "je", "yo", "io", "eu"])
 
 _CAMEL = re.compile(
@@ -32,11 +33,18 @@ def org_by_neighbours(words: list[str], prev: str, nxt: list[Tok], known: bool) 
     """'startup Wiz', 'partido Morena', 'shares of Eli Lilly' (a noun before); 'Komeito leader
     Keiichi Ishii', 'Red Bull team principal Christian Horner' (a role, then a name);
     'McLaren’s Lando Norris' (a possessive, then a person)."""
+    possessive = bool(nxt) and nxt[0].text in {"’s", "'s"}
+    cue_before = prev.lower() in cues.ORG_CUE_NOUNS or prev.lower().endswith(
+        cues.ORG_DESCRIPTOR_SUFFIXES
+    )
+    role_after = bool(nxt) and nxt[0].text in cues.ORG_ROLES
+    if not (cue_before or role_after or possessive):
+        return False
     if len(words) == 1 and (len(words[0]) < 2 or words[0].lower() in _PRONOUNS):
         return False
-    if re.search(r"(?:ean|ese|ish|ian)$", words[-1]):
+    if _DEMONYM.search(words[-1]):
         return False  # "South Korean", "British": demonyms
-    if prev.lower() in cues.ORG_CUE_NOUNS or prev.lower().endswith(cues.ORG_DESCRIPTOR_SUFFIXES):
+    if cue_before:
         return True
     if known:
         return False  # "Texas governor", "Austria’s Robert Holzmann": the place stays a place
@@ -47,9 +55,7 @@ def org_by_neighbours(words: list[str], prev: str, nxt: list[Tok], known: bool) 
     if roles > 0 and following[:1].isupper():
         return True
     names = [t.text for t in nxt[1:3]]
-    return (
-        bool(nxt) and nxt[0].text in {"’s", "'s"} and len(names) == 2 and names[0] in given_names()
-    )
+    return possessive and len(names) == 2 and names[0] in given_names()
 
 
 def club(words: list[str], place_prefix: bool) -> bool:

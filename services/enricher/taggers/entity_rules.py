@@ -215,10 +215,11 @@ def _classify_part(
         prev == "of" and _prev_word(tokens, pos - 1) in cues.PLACE_OF
     ):
         return [_cand(run, "place", "rule", text)]
-    later = tokens[index[run[-1].start] + 1 :]
-    by_context = _by_context(run, tokens, index, later, known, exact, text)
+    after = index[run[-1].start] + 1
+    by_context = _by_context(run, tokens, index, tokens[after : after + 4], known, exact, text)
     if by_context or exact is not None or not persons:
         return by_context
+    later = tokens[after:]
     return _person(run, _title_before(tokens, pos) or prev, nxt, later, lang, lowered, text)
 
 

@@ -26,13 +26,15 @@ _YAKE_CODE = {"nb": "no", "nn": "no", "cs": "cz"}
 _CONTENT_RUN = re.compile(f"[{HAN}\u30a0-\u30ffー々]+")
 _POSSESSIVE = re.compile(r"(?<=\w)[’']s(?!\w)")
 _WORD = re.compile(r"[^\W\d_][\w’'\-]*")
+# Words for matching phrases back: apostrophes inside ("l’Inter") but not a possessive's.
+_TOKEN = re.compile(r"[\w\-]+(?:[’'](?!s(?!\w))[\w\-]+)*")
 _SENTENCE_END = frozenset('.!?:"“”«»—–')
 
 
 @lru_cache(maxsize=32)
 def _extractor(lang: str) -> yake.KeywordExtractor:
     # A co-occurrence window of one word is enough on a headline and cheaper to build.
-    return yake.KeywordExtractor(lan=lang, n=2, top=2 * TOP, dedupLim=0.8, windowsSize=1)
+    return yake.KeywordExtractor(lan=lang, n=2, top=TOP + 4, dedupLim=0.8, windowsSize=1)
 
 
 def extract_keywords(text: str, language: str | None, top: int = TOP) -> list[str]:
@@ -45,15 +47,68 @@ def extract_keywords(text: str, language: str | None, top: int = TOP) -> list[st
     if language == "ko":
         lang = "en"  # YAKE has no Korean stop list; whitespace words still rank sensibly
     prepared = _prepare(sample, text[len(sample) :])
+    written_words, prepared_words = _Words(sample), _Words(prepared)
+    counts: Counter[str] | None = None
     written: list[str] = []
     for phrase, _score in _extractor(lang).extract_keywords(prepared):
-        if not _one_kind(phrase) or _unrepeated_word(phrase, text):
+        if not _one_kind(phrase):
             continue
-        found = _as_written(_whole_name(phrase, prepared), sample)
+        if " " not in phrase and phrase.islower():
+            counts = counts or Counter(w.lower() for w in _WORD.findall(text))
+            if counts[phrase.lower()] < 2:
+                continue  # a common word the story does not repeat is no key term of it
+        found = written_words.find(prepared_words.whole_name(phrase))
         if found and found.lower() not in {w.lower() for w in written}:
             written.append(found)
     words_in_phrases = {w.lower() for k in written if " " in k for w in k.split()}
     return [k for k in written if " " in k or k.lower() not in words_in_phrases][:top]
+
+
+class _Words:
+    """The words of a short text with their spans, for matching YAKE's phrases back to it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        self.lower = [text[s:e].lower() for s, e in self.spans]
+
+    def _at(self, words: list[str]) -> int | None:
+        """Index of the first token of `words` written in a row (spaces only between)."""
+        n = len(words)
+        for i in range(len(self.spans) - n + 1):
+            if self.lower[i : i + n] == words and all(
+                self.text[self.spans[j][1] : self.spans[j + 1][0]].isspace()
+                for j in range(i, i + n - 1)
+            ):
+                return i
+        return None
+
+    def find(self, phrase: str) -> str | None:
+        """The phrase as this text writes it, when it is whole words here."""
+        words = phrase.lower().split()
+        i = self._at(words)
+        if i is None:
+            return None
+        return self.text[self.spans[i][0] : self.spans[i + len(words) - 1][1]]
+
+    def whole_name(self, phrase: str) -> str:
+        """A name grows to the whole capitalised run it stands in: 'Central Bank' is
+        'European Central Bank', 'South' is 'South Korea'."""
+        words = phrase.lower().split()
+        i = self._at(words) if phrase[:1].isupper() else None
+        if i is None:
+            return phrase
+        first, last = i, i + len(words) - 1
+        while first > 0 and self._capital_neighbour(first - 1, first):
+            first -= 1
+        while last + 1 < len(self.spans) and self._capital_neighbour(last + 1, last):
+            last += 1
+        return self.text[self.spans[first][0] : self.spans[last][1]]
+
+    def _capital_neighbour(self, j: int, k: int) -> bool:
+        a, b = sorted((j, k))
+        gap = self.text[self.spans[a][1] : self.spans[b][0]]
+        return gap == " " and self.text[self.spans[j][0]].isupper()
 
 
 def _sample(text: str) -> str:
@@ -77,17 +132,23 @@ def _prepare(sample: str, rest: str) -> str:
 
 
 def _names(text: str) -> set[str]:
-    """Words written capitalised where no sentence starts: names, not Title Case."""
+    """Words written capitalised where no sentence starts, or before another capitalised word
+    ("Shohei Ohtani" opening a sentence): names, not Title Case."""
     out = set()
+    previous = ""  # the last capitalised word, when only a space separates it from this one
     for match in _WORD.finditer(text):
         word = _POSSESSIVE.sub("", match.group())
         if not word[0].isupper():
+            previous = ""
             continue
         j = match.start() - 1
         while j >= 0 and text[j].isspace():
             j -= 1
         if j >= 0 and text[j] not in _SENTENCE_END:
             out.add(word)
+        if previous and text[match.start() - 1] == " " and j == match.start() - 2:
+            out.update((previous, word))
+        previous = word if match.group() == word else ""
     return out
 
 
@@ -98,40 +159,11 @@ def _kept_cap(word: str, names: set[str]) -> str:
     return word.lower()
 
 
-def _as_written(phrase: str, sample: str) -> str | None:
-    """The phrase as the sample writes it, when it is whole words there."""
-    pattern = r"\s+".join(re.escape(word) for word in phrase.split())
-    match = re.search(rf"(?<![\w’'\-]){pattern}(?![\w\-]|[’']\w{{2}})", sample, re.IGNORECASE)
-    return match.group() if match else None
-
-
 def _one_kind(phrase: str) -> bool:
     """A name ("South Korea") or a common phrase ("drone attack"), not a name glued to a word
     of the sentence around it ("Yoon confirm", "Russia launches")."""
     caps = {word[:1].isupper() for word in phrase.split()}
     return len(caps) == 1
-
-
-def _whole_name(phrase: str, prepared: str) -> str:
-    """A name keyword grows to the whole capitalised run it stands in: 'Central Bank' is
-    'European Central Bank', 'South' is 'South Korea'."""
-    if not phrase[:1].isupper():
-        return phrase
-    match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", prepared)
-    if match is None:
-        return phrase
-    left = re.search(r"(?:[A-ZÀ-Þ][\w\-]* )+$", prepared[: match.start()])
-    right = re.match(r"(?: [A-ZÀ-Þ][\w\-]*)+", prepared[match.end() :])
-    start = left.start() if left else match.start()
-    end = match.end() + (right.end() if right else 0)
-    return prepared[start:end]
-
-
-def _unrepeated_word(word: str, text: str) -> bool:
-    """A common word the story does not repeat is no key term of it."""
-    if " " in word or not word.islower():
-        return False
-    return len(re.findall(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)) < 2
 
 
 def _cjk_keywords(text: str, top: int) -> list[str]:
