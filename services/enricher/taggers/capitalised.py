@@ -48,10 +48,13 @@ def stopwords(lang: str) -> frozenset[str]:
 def tokens(text: str) -> list[Tok]:
     """Words, abbreviations, possessive endings, punctuation and line breaks, with positions."""
     out: list[Tok] = []
+    append = out.append
+    make = tuple.__new__  # skips NamedTuple's Python-level __new__: a third of this loop's time
     sentence_start = True
     for m in _TOKEN.finditer(text):
         word = m.group()
-        out.append(Tok(word, m.start(), m.end(), sentence_start))
+        start, end = m.span()
+        append(make(Tok, (word, start, end, sentence_start)))
         sentence_start = word in _SENTENCE_BREAKS
     return out
 
@@ -92,7 +95,11 @@ def runs(tokens: list[Tok], lang: str) -> list[list[Tok]]:
     runs: list[list[Tok]] = []
     current: list[Tok] = []
     for i, tok in enumerate(tokens):
-        if (is_cap(tok.text) and any(ch.isalpha() for ch in tok.text)) or (
+        first = tok.text[0]
+        if (
+            (first.isupper() or (first in "ae" and is_cap(tok.text)))
+            and any(ch.isalpha() for ch in tok.text)
+        ) or (
             current
             and tok.text in cues.CONNECTORS
             and (_joins(current, tokens, i, lang) or current[-1].text in cues.CONNECTORS)
