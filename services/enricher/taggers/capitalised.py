@@ -16,6 +16,8 @@ _TOKEN = re.compile(
     r"|Capt|Calif|Mass|Md|Va|Ga|Tex|Ill|Mich|Wash|Ore|Ariz|Colo|Conn|Del|Ky|La|Minn|Mo|Nev"
     r"|Okla|Tenn|Wis|Ala|Ark|M|Mme)\.(?!\w))"  # abbreviations keep their point
     r"|[’']s(?!\w)"  # a possessive ending stands apart: "Japan’s" names Japan
+    # an elided article or preposition too: "l’Inter", "d’Emmanuel Macron", "dell’Interno"
+    r"|(?:[dlsnjc]|dell|nell|all|dall|sull|qu|un|L)[’'](?=[A-ZÀ-ÞĀ-Ž])"
     r"|\w+(?:(?:[’'](?!s(?!\w))|[\-&/])\w+)*"
     r"|\n|[^\w\s]"
 )

@@ -27,6 +27,10 @@ _PRIORITY = {"cue": 4, "gazetteer": 3, "rule": 2, "weak": 1}
 _ZH_LEFT = frozenset("在于至到从赴往由、，。（「“ \n")
 _ZH_RIGHT = frozenset("，。、）」”的等和及与 \n")
 _NOT_AFTER_ADMIN = frozenset("場场長长民政議议内庁")
+_FACILITY_BEFORE = re.compile(
+    rf"\b(?:{'|'.join(sorted(cues.FACILITY_NOUNS))})\s+(?:(?:de|di|do|da|del|du|of)\s+)?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -127,6 +131,8 @@ def _gazetteer_mentions(text: str, lang: str, titled: int) -> list[Mention]:
             continue  # "Chair Jerome Powell": a title, though some town bears the name
         if entry.canonical is None and hit.start < titled and hit.surface not in body:
             continue
+        if entry.canonical is None and _FACILITY_BEFORE.search(text, 0, hit.start):
+            continue  # "estadio de Wembley": the place names a venue
         surface = text[hit.start : end]
         out.append(
             Mention(
@@ -197,6 +203,8 @@ def _boundary_end(text: str, start: int, end: int, lang: str) -> int | None:
         if lang == "ja" and extended == end and _IS_HAN.match(after):
             return None  # 日本銀行: the place is part of a longer word
         return extended
+    if lang == "de" and after == "s" and not text[end + 1 : end + 2].isalnum():
+        after = " "  # a genitive: "Bayerns Ministerpräsident" names Bayern
     joined_after = after == "-" and text[end + 1 : end + 2].isalpha()  # "Pennsylvania-based"
     if (
         before.isalnum()

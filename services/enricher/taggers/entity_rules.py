@@ -12,6 +12,12 @@ from services.enricher.taggers.capitalised import tokens as tokenize
 from services.enricher.taggers.gazetteer import given_names
 
 _EAST_ASIAN_SURNAMES = cues.LISTS["east_asian_surnames"]
+# "le ministère de l’Intérieur": Romance ministries are written with a lower-case head.
+_MINISTRY = re.compile(
+    r"\b(?:ministère|ministerio|ministero|ministério)\s+(?:de\s+l[’']|d[’']|dell[’']|de\s+la\s+"
+    r"|de\s+|du\s+|des\s+|del\s+|della\s+|degli\s+|delle\s+|do\s+|da\s+|dos\s+|das\s+)"
+    r"[A-ZÀ-Þ][\w\-]+"
+)
 _LOWER_NOUNS = frozenset({"en", "fr", "es", "it", "pt"})  # capitals there mark names
 _PERSON_TOKEN = re.compile(
     r"^(?:[A-ZÀ-ÞĀ-Ž][\w’'\-]*\.?|(?:al|el|bin|ibn|de|da|van|von|der|di|du|le|la|dos|das|do)(?:-[A-Z]\w+)?)$"
@@ -45,11 +51,16 @@ def latin_candidates(
         stripped = strip(run, lang)[0]
         if not found and stripped:
             found = _listed_kin(stripped, tokens, index, known, out, text)
-        if not found and len(stripped) > 1:
+        if not found and len(stripped) > 1 and lang != "de":  # German capitalises all nouns
             found = [_cand(stripped, "block", "rule", text)]
         out += found
     out = [_full_name(c, text, lang) if c.type == "org" else c for c in out]
     out += _long_forms(text, known)
+    if lang in {"fr", "es", "it", "pt"}:
+        out += [
+            Candidate(m.start(), m.end(), "org", m.group(), "rule")
+            for m in _MINISTRY.finditer(text)
+        ]
     out += _acronym_candidates(out, text)
     return out
 
@@ -203,7 +214,7 @@ def _classify_part(
     if _defer_to_gazetteer(run, known):
         return []
     if _is_org(words, lang):
-        return [_org(run, text, determiner, lang)]
+        return [_org(run, text, determiner or prev.lower(), lang)]
     if len(words) > 1 and (
         last in cues.PLACE_HEADS_KEPT or first in {"Gulf", "Mount", "Lake", "Sea", "Bay", "Strait"}
     ):

@@ -105,9 +105,32 @@ CASES = [
     ),
     (
         "de",
-        "Der Flughafenverband ADV warnte vor Schäden für den Standort Deutschland.",
-        {("org", "ADV")},
+        "Der Flughafenverband ADV warnte vor Schäden für den Standort Deutschland. Bayerns "
+        "Ministerpräsident Markus Söder sprach. Der Deutsche Wetterdienst warnte, das Technische "
+        "Hilfswerk half.",
+        {("org", "ADV"), ("place", "Deutschland"), ("place", "Bayern"),
+         ("org", "Deutscher Wetterdienst"), ("org", "Technisches Hilfswerk")},
         set(),
+    ),
+    (
+        "fr",
+        "Selon le ministère de l’Intérieur, l’Union Bordeaux-Bègles a perdu, a déclaré Luca "
+        "Solca, analyste chez Bernstein. La compagnie aérienne Voepass a confirmé.",
+        {("org", "ministère de l’Intérieur"), ("org", "Union Bordeaux-Bègles"),
+         ("org", "Bernstein"), ("org", "Voepass")},
+        {("person", "Bernstein")},
+    ),
+    (
+        "es",
+        "Ganó 2-0 en el estadio de Wembley. Un avión que seguía hacia el aeropuerto de Guarulhos.",
+        set(),
+        {("place", "Wembley"), ("place", "Guarulhos")},
+    ),
+    (
+        "en",
+        "Lufthansa and Japan Airlines cancelled flights; Air France said it would follow.",
+        {("org", "Lufthansa"), ("org", "Japan Airlines"), ("org", "Air France")},
+        {("place", "Japan")},
     ),
 ]  # fmt: skip
 
