@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 
 from services.enricher.taggers import entity_cues as cues
 from services.enricher.taggers import gazetteer
 from services.enricher.taggers.datelines import Dateline
 from services.enricher.taggers.entities_cjk import cjk_mentions
-from services.enricher.taggers.entity_rules import Candidate, latin_candidates
+from services.enricher.taggers.entity_candidates import Candidate
+from services.enricher.taggers.entity_naming import (
+    ADMIN_SUFFIX,
+    Mention,
+    name_entities,
+    one_type_per_name,
+    resolve_overlaps,
+)
+from services.enricher.taggers.entity_rules import latin_candidates
 from services.enricher.taggers.scripts import HAN, HANGUL, KANA
 from shared.models import Entity
 
-_ADMIN_SUFFIX = re.compile("^(?:都|府|県|市|町|村|区|郡|省|州|自治区|旗|特別市|特别市|시|군|구|도)")
 _KO_PARTICLE = re.compile(
     r"^(?:이|가|은|는|을|를|의|에게|에서|에|과|와|도|로|으로|께서|만|까지|부터|처럼|보다|이나|나|발|행)?"
     r"(?![가-힣])"
@@ -22,8 +28,6 @@ _IS_HAN = re.compile(f"[{HAN}]")
 _IS_HANGUL = re.compile(f"[{HANGUL}]")
 _IS_KANA = re.compile(f"[{KANA}]")
 _IS_KATAKANA = re.compile("[\u30a0-\u30ff]")
-# "cue": a name the sentence types ("partido Morena") outranks a town of the same name.
-_PRIORITY = {"cue": 4, "gazetteer": 3, "rule": 2, "weak": 1}
 _ZH_LEFT = frozenset("在于至到从赴往由、，。（「“ \n")
 _ZH_RIGHT = frozenset("，。、）」”的等和及与 \n")
 _NOT_AFTER_ADMIN = frozenset("場场長长民政議议内庁")
@@ -31,18 +35,6 @@ _FACILITY_BEFORE = re.compile(
     rf"\b(?:{'|'.join(sorted(cues.FACILITY_NOUNS))})\s+(?:(?:de|di|do|da|del|du|of)\s+)?$",
     re.IGNORECASE,
 )
-
-
-@dataclass
-class Mention:
-    start: int
-    end: int
-    type: str
-    surface: str
-    source: str  # "rule" (title, head word), "gazetteer" or "weak" (a guess)
-    canonical: str | None = None
-    acronym: bool = False
-    aliases: set[str] = field(default_factory=set)
 
 
 def extract_entities(
@@ -79,8 +71,8 @@ def extract_entities(
     if dateline is not None:
         mentions = [m for m in mentions if not _credit(m, dateline)]
         mentions.append(_dateline_mention(dateline, lang))
-    chosen = _one_type_per_name(_resolve_overlaps(mentions))
-    return _name_entities(chosen, lang, text)
+    chosen = one_type_per_name(resolve_overlaps(mentions))
+    return name_entities(chosen, lang, text)
 
 
 def _inside_block(mention: Mention, blocks: list[tuple[int, int]]) -> bool:
@@ -169,12 +161,12 @@ def _cjk_context(text: str, start: int, end: int, neighbours: set[int]) -> bool:
     name of three or more characters (莫斯科) is rarely part of a longer word: one side will do."""
     if not _IS_HAN.match(text[start]) or start in neighbours or end in neighbours:
         return True
-    if _ADMIN_SUFFIX.match(text[end - 1]) and end - start >= 3:
+    if ADMIN_SUFFIX.match(text[end - 1]) and end - start >= 3:
         return True  # extended by its suffix (大阪市): written as a place
     left = text[start - 1] if start else " "
     right = text[end] if end < len(text) else " "
     left_ok = left in _ZH_LEFT or bool(_IS_KANA.match(left))
-    right_ok = right in _ZH_RIGHT or bool(_IS_KANA.match(right) or _ADMIN_SUFFIX.match(right))
+    right_ok = right in _ZH_RIGHT or bool(_IS_KANA.match(right) or ADMIN_SUFFIX.match(right))
     return left_ok or right_ok if end - start >= 3 else left_ok and right_ok
 
 
@@ -218,7 +210,7 @@ def _boundary_end(text: str, start: int, end: int, lang: str) -> int | None:
 
 def _extend_admin(text: str, end: int) -> int:
     """CJK names keep the fullest form written: 輪島 before 市 becomes 輪島市."""
-    match = _ADMIN_SUFFIX.match(text[end : end + 3])
+    match = ADMIN_SUFFIX.match(text[end : end + 3])
     if match is None:
         return end
     stop = end + len(match.group())
@@ -227,128 +219,3 @@ def _extend_admin(text: str, end: int) -> int:
     if _IS_HANGUL.match(match.group()) and not _KO_PARTICLE.match(text[stop : stop + 3]):
         return end
     return stop
-
-
-def _resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
-    """Longest span first, then the surer source; a span never carries two entities."""
-    ranked = sorted(mentions, key=lambda m: (-(m.end - m.start), -_PRIORITY[m.source], m.start))
-    taken: list[Mention] = []
-    for mention in ranked:
-        if any(m.start < mention.end and mention.start < m.end for m in taken):
-            continue
-        taken.append(mention)
-    return sorted(taken, key=lambda m: m.start)
-
-
-def _one_type_per_name(mentions: list[Mention]) -> list[Mention]:
-    """'in a Red Bull one-two' and 'Red Bull team principal': a name the text types as an
-    organisation somewhere is not a person elsewhere on the strength of its form alone."""
-    orgs = {m.surface for m in mentions if m.type == "org" and m.source in {"rule", "cue"}}
-    return [
-        replace(m, type="org")
-        if m.type == "person" and m.surface in orgs and m.source in {"rule", "weak"}
-        else m
-        for m in mentions
-    ]
-
-
-def _name_entities(mentions: list[Mention], lang: str, text: str) -> list[Entity]:
-    groups = _group(mentions, lang)
-    out: dict[tuple[str, str], Entity] = {}
-    for kind, members in groups:
-        if kind == "event":
-            continue
-        if kind == "person" and all(m.source == "weak" for m in members):
-            continue  # an unknown capitalised pair nobody refers to again is no safe name
-        name = _choose_name(kind, members, lang)
-        if not name:
-            continue
-        first = min(members, key=lambda m: m.start)
-        key = (kind, name)
-        if key not in out:
-            span = text[first.start : first.end]
-            out[key] = Entity(type=kind, name=name, text=span, start=first.start, end=first.end)
-    return sorted(out.values(), key=lambda e: e.start)
-
-
-def _group(mentions: list[Mention], lang: str) -> list[tuple[str, list[Mention]]]:
-    """Join mentions of one entity: acronyms with full names, surnames with full names."""
-    groups: list[tuple[str, list[Mention]]] = []
-    persons: list[list[Mention]] = []
-    for mention in sorted(mentions, key=lambda m: -(m.end - m.start)):
-        home = _find_home(mention, groups, persons, lang)
-        if home is not None:
-            home.append(mention)
-            continue
-        members = [mention]
-        kind = mention.type
-        groups.append((kind, members))
-        if kind == "person":
-            persons.append(members)
-    return groups
-
-
-def _find_home(
-    mention: Mention,
-    groups: list[tuple[str, list[Mention]]],
-    persons: list[list[Mention]],
-    lang: str,
-) -> list[Mention] | None:
-    surface = mention.surface
-    for members in persons:
-        full = members[0].surface
-        if mention.type == "person" or " " not in surface:
-            tokens = re.split(r"[\s・]", full)
-            if surface in tokens[1:] or (
-                surface == tokens[0] and len(tokens) > 1 and mention.type == "person"
-            ):
-                return members
-            if lang in {"ja", "zh", "ko"} and mention.type == "person" and full.startswith(surface):
-                return members
-    for kind, members in groups:
-        if kind != mention.type:
-            continue
-        head = members[0]
-        if head.canonical and head.canonical == mention.canonical and mention.source != "weak":
-            return members
-        if mention.surface in head.aliases or head.surface in mention.aliases:
-            return members
-        if kind == "place" and _same_place(head.surface, surface):
-            return members
-        if head.surface == surface:
-            return members
-    return None
-
-
-def _same_place(longer: str, shorter: str) -> bool:
-    return (
-        longer != shorter
-        and longer.startswith(shorter)
-        and bool(_ADMIN_SUFFIX.match(longer[len(shorter) :]))
-    )
-
-
-def _choose_name(kind: str, members: list[Mention], lang: str) -> str:
-    surfaces = [m.surface for m in members]
-    if kind == "person":
-        return _untitled(max(surfaces, key=len), members)
-    if kind == "place":
-        if lang == "en":
-            canon = next((m.canonical for m in members if m.canonical), None)
-            return canon or max(surfaces, key=len)
-        return max(surfaces, key=len)
-    full = [m.surface for m in members if not m.acronym and not gazetteer.is_acronym(m.surface)]
-    if full:
-        return max(full, key=len)
-    return max(surfaces, key=len)
-
-
-def _untitled(name: str, members: list[Mention]) -> str:
-    """'King Charles III' is 'Charles III': the gold names people without their titles."""
-    words = name.split()
-    if len(words) < 2 or words[0].lower() not in cues.PERSON_TITLES:
-        return name
-    canonical = next((m.canonical for m in members if m.canonical), None)
-    if canonical and canonical.split()[0].lower() not in cues.PERSON_TITLES:
-        return canonical
-    return " ".join(words[1:])
