@@ -62,7 +62,7 @@ def extract_entities(
         found_latin = latin_candidates(text, lang, known, titled)
         blocks = [(c.start, c.end) for c in found_latin if c.type == "block"]
         curated = {(m.start, m.end) for m in mentions if m.canonical is not None}
-        mentions = [m for m in mentions if not _inside_block(m, blocks)]
+        mentions = [m for m in mentions if not _inside_block(m, blocks, lang)]
         mentions += [
             _from_candidate(c)
             for c in found_latin
@@ -75,13 +75,17 @@ def extract_entities(
     return name_entities(chosen, lang, text)
 
 
-def _inside_block(mention: Mention, blocks: list[tuple[int, int]]) -> bool:
+def _inside_block(mention: Mention, blocks: list[tuple[int, int]], lang: str) -> bool:
     """A package-built place inside an unknown capitalised name ('British Summer Time') is a
-    word of that name, not a place; curated names keep their meaning."""
+    word of that name, not a place; curated names keep their meaning. German capitalises
+    every noun, so a place closing a run there follows a common noun ('Standort Deutschland')."""
     if mention.canonical is not None or mention.type != "place":
         return False
     return any(
-        s <= mention.start and mention.end <= e and (s, e) != (mention.start, mention.end)
+        s <= mention.start
+        and mention.end <= e
+        and (s, e) != (mention.start, mention.end)
+        and not (lang == "de" and mention.end == e)
         for s, e in blocks
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from services.enricher.taggers import entity_cues as cues
 from services.enricher.taggers.entities_ja import KANJI, japanese_names
 from services.enricher.taggers.entities_ko import korean_mentions
 
@@ -54,6 +55,7 @@ _ZH_FOREIGN = re.compile(
     rf"(?:外交部长|外长|总统|首相|总理|国务卿|秘书长)(?P<name>[{_KANJI}]{{2,6}}?)(?=此前|说|表示|称|指出)"
 )
 _VAGUE_ORG_ENDS = ("中心", "组织", "联盟")
+_LONG_FORM_ENDS = tuple(sorted(cues.LISTS["cjk_long_form_ends"]))
 _NATIONAL = ("国家", "国际", "世界", "中国", "全国", "中央")
 # 台湾积体电路制造（TSMC）: the Latin short form of the name before it.
 _LONG_FORM = re.compile(
@@ -132,6 +134,8 @@ def _long_forms(text: str) -> list[CjkMention]:
     out = []
     for m in _LONG_FORM.finditer(text):
         name, short = m.group("name"), m.group("short")
+        if not name.endswith(_LONG_FORM_ENDS):
+            continue  # "高保护价值（HCV）" abbreviates a term, not an organisation
         out.append(CjkMention(m.start("name"), m.end("name"), "org", name, (short,)))
         for s in re.finditer(rf"(?<![A-Za-z]){short}(?![A-Za-z])", text):
             out.append(CjkMention(s.start(), s.end(), "org", short, (name,)))

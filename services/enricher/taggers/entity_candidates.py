@@ -73,6 +73,8 @@ def _long_forms(text: str, known: dict[tuple[int, int], str]) -> list[Candidate]
         if start is None:
             continue
         end = len(text[: match.start()].rstrip())
+        if re.search(r"[()\[\],.;:!?\n]", text[start:end]):
+            continue  # a long form is one phrase: "ANSA) - ROMA" is none
         kind = known.get((start, end), "org")
         first = text[start:end].split()[0]
         if kind == "org" and first not in given_names() and first not in cues.NOT_ENTITIES:

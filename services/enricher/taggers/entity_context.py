@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 
 from services.enricher.taggers import entity_cues as cues
-from services.enricher.taggers.capitalised import Tok
+from services.enricher.taggers.capitalised import Tok, stopwords
 from services.enricher.taggers.gazetteer import given_names
 
 _DEMONYM = re.compile(r"(?:ean|ese|ish|ian)$")
-_PRONOUNS = frozenset(["i", "we", "he", "she", "it", "they", "you", "ich", "je", "yo", "io", "eu"])
 
 _CAMEL = re.compile(
     r"^(?!M[ac]c?[A-Z]|O[’'][A-Z]|D[ei][A-Z]|L[ae][A-Z]|Van[A-Z])[A-Z][a-z]+[A-Z]\w*$"
@@ -24,9 +23,13 @@ _ADJECTIVE = re.compile(
 )
 
 
-def org_by_form(words: list[str]) -> bool:
-    """'CrowdStrike', 'DuckDuckGo': a capital inside one word is a company's way of writing."""
-    return len(words) == 1 and bool(_CAMEL.match(words[0]))
+def org_by_form(words: list[str], text: str, start: int) -> bool:
+    """'CrowdStrike', 'DuckDuckGo': a capital inside one word is a company's way of writing,
+    when the story names it twice and it is no @handle or #tag (code and social posts write
+    CamelCase words once in passing)."""
+    if len(words) != 1 or not _CAMEL.match(words[0]) or text[start - 1 : start] in {"@", "#"}:
+        return False
+    return text.count(words[0]) >= 2
 
 
 def org_by_neighbours(words: list[str], prev: str, nxt: list[Tok], known: bool) -> bool:
@@ -40,8 +43,8 @@ def org_by_neighbours(words: list[str], prev: str, nxt: list[Tok], known: bool) 
     role_after = bool(nxt) and nxt[0].text in cues.ORG_ROLES
     if not (cue_before or role_after or possessive):
         return False
-    if len(words) == 1 and (len(words[0]) < 2 or words[0].lower() in _PRONOUNS):
-        return False
+    if len(words) == 1 and (len(words[0]) < 2 or words[0].lower() in stopwords("en")):
+        return False  # "I", "For"
     if _DEMONYM.search(words[-1]):
         return False  # "South Korean", "British": demonyms
     if cue_before:
@@ -58,20 +61,24 @@ def org_by_neighbours(words: list[str], prev: str, nxt: list[Tok], known: bool) 
     return possessive and len(names) == 2 and names[0] in given_names()
 
 
-def club(words: list[str], place_prefix: bool) -> bool:
-    """'Borussia Dortmund', 'Bayer Leverkusen'; 'Manchester City', 'West Ham United' (a known
-    place before the club word); 'Boston Celtics' (a known place before a plural nickname)."""
+def club(words: list[str], place_prefix: bool, text: str) -> bool:
+    """'Borussia Dortmund', 'SV Werder Bremen'; 'West Ham United' (a club word last); 'Boston
+    Celtics' (a known place before a plural nickname the story writes with 'the'), unless the
+    place is a given name too ('Teresa Marques')."""
     if len(words) < 2:
         return False
-    if words[0] in cues.CLUB_PREFIXES and len(words) <= 3:
+    if words[0] in cues.CLUB_PREFIXES and len(words) <= 4:
         return True
     last = words[-1]
     if last in cues.CLUB_SUFFIXES and last not in {"City", "Athletic"}:
         return len(words) <= 4
-    if not place_prefix or len(words) > 4:
+    if not place_prefix or len(words) > 4 or words[0] in given_names():
         return False
     nickname = last.endswith("s") and not last.endswith(("ss", "us")) and last.isalpha()
-    return last in cues.CLUB_SUFFIXES or (nickname and last not in cues.PLACE_HEADS_KEPT)
+    # a team is "the Celtics" somewhere in the story; a person never is "the Hastings"
+    lowered = text.lower()
+    named_so = f"the {last.lower()}" in lowered or f"the {' '.join(words).lower()}" in lowered
+    return nickname and last not in cues.PLACE_HEADS_KEPT and named_so
 
 
 def person_by_apposition(later: list[Tok]) -> bool:
@@ -101,7 +108,7 @@ def sentence_case_tail(text: str, end: int, last: str) -> int:
 
 def listed_name_tail(text: str, end: int) -> int:
     """'Ministry of Land, Infrastructure and Transport': a comma inside an office's name."""
-    match = re.match(r"(?:, [A-Z][a-z]+)+,? and [A-Z][a-z]+(?![\w’'])", text[end:])
+    match = re.match(r"(?:, [A-Z][a-z]+)+,? and [A-Z][a-z]+(?: [A-Z][a-z]+)*(?![\w’'])", text[end:])
     return end + match.end() if match else end
 
 

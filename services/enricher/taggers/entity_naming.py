@@ -142,11 +142,12 @@ def _choose_name(kind: str, members: list[Mention], lang: str) -> str:
 
 
 def _untitled(name: str, members: list[Mention]) -> str:
-    """'King Charles III' is 'Charles III': the gold names people without their titles."""
+    """'King Charles III' is 'Charles III': the gold names people without their titles. A title
+    with a single name ('Pope Francis', 'Prince William') is how such people are named."""
     words = name.split()
     if len(words) < 2 or words[0].lower() not in cues.PERSON_TITLES:
         return name
     canonical = next((m.canonical for m in members if m.canonical), None)
     if canonical and canonical.split()[0].lower() not in cues.PERSON_TITLES:
         return canonical
-    return " ".join(words[1:])
+    return " ".join(words[1:]) if len(words) >= 3 else name

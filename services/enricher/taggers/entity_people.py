@@ -12,7 +12,6 @@ from services.enricher.taggers.entity_candidates import Candidate, cand
 from services.enricher.taggers.gazetteer import given_names
 
 _EAST_ASIAN_SURNAMES = cues.LISTS["east_asian_surnames"]
-_LOWER_NOUNS = frozenset({"en", "fr", "es", "it", "pt"})  # capitals there mark names
 PERSON_TOKEN = re.compile(
     r"^(?:[A-ZÀ-ÞĀ-Ž][\w’'\-]*\.?|(?:al|el|bin|ibn|de|da|van|von|der|di|du|le|la|dos|das|do)(?:-[A-Z]\w+)?)$"
 )
@@ -45,10 +44,8 @@ def person(
         return [cand(run, "person", "rule", text)]
     if len(words) == 1:
         return [cand(run, "person", "weak", text)] if spoken else []
-    if lang in _LOWER_NOUNS and _name_like(words, lowered):
+    if lang == "en" and not run[0].sentence_start and _name_like(words, lowered):
         repeated = any(t.text == words[-1] for t in later)
-        if run[0].sentence_start and not repeated:
-            return []  # a capitalised pair opening a sentence may be anything
         return [cand(run, "person", "rule" if repeated else "weak", text)]
     return []
 

@@ -32,7 +32,7 @@ def latin_candidates(
         stripped = strip(run, lang)[0]
         if not found and stripped:
             found = _listed_kin(stripped, tokens, index, known, out, text)
-        if not found and len(stripped) > 1 and lang != "de":  # German capitalises all nouns
+        if not found and len(stripped) > 1:
             found = [cand(stripped, "block", "rule", text)]
         out += found
     return finish(out, text, lang, known)
@@ -135,7 +135,8 @@ def _classify_part(
     if by_context or exact is not None or not persons:
         return by_context
     later = tokens[after:]
-    return person(run, title_before(tokens, pos) or prev, nxt, later, lang, lowered, text)
+    titled = title_before(tokens, pos) if len(run) > 1 else ""  # not "president announces Cabinet"
+    return person(run, titled or prev, nxt, later, lang, lowered, text)
 
 
 def _by_context(
@@ -161,7 +162,11 @@ def _by_context(
     if exact is not None:
         return []
     prefix = any(known.get((run[0].start, t.end)) == "place" for t in run[:-1])
-    if context.club(words, prefix) or context.org_by_form(words) or _airline(words):
+    if (
+        context.club(words, prefix, text)
+        or context.org_by_form(words, text, run[0].start)
+        or _airline(words)
+    ):
         return [cand(run, "org", "rule", text)]
     if (
         len(words) > 1
@@ -195,6 +200,8 @@ def _is_org(words: list[str], lang: str) -> bool:
     first, last = words[0], words[-1]
     if len(words) > 1 and last in cues.ORG_HEADS:
         return True
+    if len(words) > 2 and last == "Power" and words[-2] in {"Electric", "Energy", "Nuclear"}:
+        return True  # "Kyushu Electric Power"; a lone "Power" is as often a surname
     if len(words) > 1 and last.lower().endswith(cues.ORG_HEAD_SUFFIXES) and lang == "de":
         return True
     if first in cues.ORG_HEADS and len(words) > 1:

@@ -61,10 +61,10 @@ CASES = [
     (
         "en",
         "The Boston Celtics beat the Dallas Mavericks, breaking a tie with the Los Angeles Lakers. "
-        "Manchester City beat West Ham United 3-1.",
+        "Arsenal beat West Ham United 3-1, UN official Lynn Hastings said.",
         {("org", "Boston Celtics"), ("org", "Dallas Mavericks"), ("org", "Los Angeles Lakers"),
-         ("org", "Manchester City"), ("org", "West Ham United")},
-        {("org", "Angeles Lakers"), ("person", "Ham United")},
+         ("org", "West Ham United"), ("person", "Lynn Hastings")},
+        {("org", "Angeles Lakers"), ("person", "Ham United"), ("org", "Lynn Hastings")},
     ),
     (
         "en",
@@ -223,3 +223,30 @@ def test_han(
 
 def _tag_with_dateline(text: str, lang: str) -> set[tuple[str, str]]:
     return {(e.type, e.name) for e in extract_entities(text, lang, find_dateline(text), 0)}
+
+
+PRECISION = [
+    (
+        "en",
+        "Honduran president announces Cabinet changes\n\nThe call uses SessionManager once, "
+        "said @JuddLegum. Pope Francis blessed the crowd; Samantha Power spoke.",
+        {("person", "Pope Francis")},
+        {("person", "Cabinet"), ("org", "SessionManager"), ("org", "JuddLegum"),
+         ("person", "Francis"), ("org", "Samantha Power")},
+    ),
+    (
+        "zh",
+        "企业对高保护价值（HCV）林地开展评估。",
+        set(),
+        {("org", "企业对高保护价值")},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lang", "text", "expected", "absent"), PRECISION)
+def test_precision_guards(
+    lang: str, text: str, expected: set[tuple[str, str]], absent: set[tuple[str, str]]
+) -> None:
+    found = _tag(text, lang)
+    assert expected <= found, expected - found
+    assert not absent & found, absent & found
