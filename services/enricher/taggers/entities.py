@@ -127,7 +127,9 @@ def _gazetteer_mentions(text: str, lang: str, titled: int) -> list[Mention]:
             continue  # "Chair Jerome Powell": a title, though some town bears the name
         if entry.canonical is None and hit.start < titled and hit.surface not in body:
             continue
-        if entry.canonical is None and _FACILITY_BEFORE.search(text, 0, hit.start):
+        if entry.canonical is None and _FACILITY_BEFORE.search(
+            text, max(0, hit.start - 24), hit.start
+        ):
             continue  # "estadio de Wembley": the place names a venue
         surface = text[hit.start : end]
         out.append(
