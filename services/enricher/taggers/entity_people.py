@@ -82,11 +82,10 @@ def last_title(run: list[Tok]) -> int | None:
     """The last title word; 'Dean' after a given name ('Ronnie Dean Stout') is a name."""
     for i in range(len(run) - 1, -1, -1):
         word = run[i].text.lower()
-        if i and run[i - 1].text in given_names() and run[i].text[:1].isupper():
-            continue
-        if word in cues.PERSON_TITLES or (
+        titled = word in cues.PERSON_TITLES or (
             len(word) > 7 and word.endswith(cues.PERSON_TITLE_SUFFIXES)
-        ):
+        )
+        if titled and not (i and run[i - 1].text in given_names() and run[i].text[:1].isupper()):
             return i
     return None
 

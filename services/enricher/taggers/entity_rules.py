@@ -15,6 +15,8 @@ from services.enricher.taggers.entity_people import (
     title_before,
 )
 
+_LIST_MARKS = frozenset({",", *cues.LIST_JOINERS})
+
 
 def latin_candidates(
     text: str, lang: str, known: dict[tuple[int, int], str], skip_before: int = 0
@@ -49,7 +51,7 @@ def _listed_kin(
     """'Paiporta, Chiva y Utiel', 'Honda, Mazda, Suzuki': a short name listed right after a
     place or an organisation is one of the same kind."""
     pos = index[run[0].start]
-    if len(run) > 3 or pos < 2 or tokens[pos - 1].text not in {",", *cues.LIST_JOINERS}:
+    if len(run) > 3 or pos < 2 or tokens[pos - 1].text not in _LIST_MARKS:
         return []
     prev_end = tokens[pos - 2].end
     plain = all(PERSON_TOKEN.match(t.text) and "-" not in t.text for t in run)

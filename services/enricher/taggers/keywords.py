@@ -18,6 +18,8 @@ from services.enricher.taggers.scripts import HAN
 # YAKE costs ~1 ms per 100 characters (networkx and numpy per term): the headline, where a
 # news story states its key terms, is about 70 characters.
 SAMPLE_CHARS = 72
+# A name in the headline comes back within the first paragraphs: reading them is enough.
+NAMES_CHARS = 800
 TOP = 8
 YAKE_LANGS = {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "ru", "el", "pl"}
 YAKE_LANGS |= {"tr", "uk", "ar", "id", "cs", "hu", "ro"}
@@ -48,20 +50,31 @@ def extract_keywords(text: str, language: str | None, top: int = TOP) -> list[st
         lang = "en"  # YAKE has no Korean stop list; whitespace words still rank sensibly
     prepared = _prepare(sample, text[len(sample) :])
     written_words, prepared_words = _Words(sample), _Words(prepared)
-    counts: Counter[str] | None = None
+    lowered = ""
     written: list[str] = []
     for phrase, _score in _extractor(lang).extract_keywords(prepared):
         if not _one_kind(phrase):
             continue
         if " " not in phrase and phrase.islower():
-            counts = counts or Counter(w.lower() for w in _WORD.findall(text))
-            if counts[phrase.lower()] < 2:
+            lowered = lowered or text.lower()
+            if not _repeated(phrase, lowered):
                 continue  # a common word the story does not repeat is no key term of it
         found = written_words.find(prepared_words.whole_name(phrase))
         if found and found.lower() not in {w.lower() for w in written}:
             written.append(found)
     words_in_phrases = {w.lower() for k in written if " " in k for w in k.split()}
     return [k for k in written if " " in k or k.lower() not in words_in_phrases][:top]
+
+
+def _repeated(word: str, lowered: str) -> bool:
+    """`word` stands as a whole word at least twice in the lower-cased text."""
+    seen, at = 0, lowered.find(word)
+    while at >= 0 and seen < 2:
+        end = at + len(word)
+        if not (at and lowered[at - 1].isalnum()) and not lowered[end : end + 1].isalnum():
+            seen += 1
+        at = lowered.find(word, end)
+    return seen >= 2
 
 
 class _Words:
@@ -127,7 +140,7 @@ def _prepare(sample: str, rest: str) -> str:
     words = _WORD.findall(sample)
     if len(words) < 4 or sum(w[0].isupper() for w in words) < 0.7 * len(words):
         return text
-    names = _names(rest)
+    names = _names(rest[:NAMES_CHARS])
     return _WORD.sub(lambda m: _kept_cap(m.group(), names), text)
 
 
