@@ -9,17 +9,21 @@ from typing import NamedTuple
 
 from services.enricher.taggers import entity_cues as cues
 
-_TOKEN = re.compile(
+_ABBREVIATIONS = (
     # (?=[A-Z]) lets lower-case positions skip the abbreviation alternatives at once.
     r"(?=[A-Z])(?:(?:[A-Z]\.){2,}"  # U.S.
     r"|(?:Co|Corp|Inc|Ltd|Jr|Sr|St|Gen|Lt|Col|Dr|Mr|Mrs|Ms|Rep|Sen|Gov|Pa|Fla|Mt|Prof|Sgt|Adm|Maj"
     r"|Capt|Calif|Mass|Md|Va|Ga|Tex|Ill|Mich|Wash|Ore|Ariz|Colo|Conn|Del|Ky|La|Minn|Mo|Nev"
     r"|Okla|Tenn|Wis|Ala|Ark|M|Mme)\.(?!\w))"  # abbreviations keep their point
     r"|[’']s(?!\w)"  # a possessive ending stands apart: "Japan’s" names Japan
-    # an elided article or preposition too: "l’Inter", "d’Emmanuel Macron", "dell’Interno"
-    r"|(?:[dlsnjc]|dell|nell|all|dall|sull|qu|un|L)[’'](?=[A-ZÀ-ÞĀ-Ž])"
-    r"|\w+(?:(?:[’'](?!s(?!\w))|[\-&/])\w+)*"
-    r"|\n|[^\w\s]"
+)
+_WORDS = r"|\w+(?:(?:[’'](?!s(?!\w))|[\-&/])\w+)*|\n|[^\w\s]"
+_TOKEN = re.compile(_ABBREVIATIONS + _WORDS)
+# An elided article or preposition stands apart too ("l’Inter", "d’Emmanuel Macron"); the
+# longer pattern is used only for text that has one, since it is tried at every word.
+_ELIDED = re.compile(r"[’'][A-ZÀ-ÞĀ-Ž]")
+_TOKEN_ELIDED = re.compile(
+    _ABBREVIATIONS + r"|(?:[dlsnjc]|dell|nell|all|dall|sull|qu|un|L)[’'](?=[A-ZÀ-ÞĀ-Ž])" + _WORDS
 )
 _SENTENCE_BREAKS = frozenset({".", "!", "?", "“", '"', "«", ":", "\n"})
 _DETERMINERS = cues.LISTS["determiners"]
@@ -53,7 +57,8 @@ def tokens(text: str) -> list[Tok]:
     append = out.append
     make = tuple.__new__  # skips NamedTuple's Python-level __new__: a third of this loop's time
     sentence_start = True
-    for m in _TOKEN.finditer(text):
+    pattern = _TOKEN_ELIDED if _ELIDED.search(text) else _TOKEN
+    for m in pattern.finditer(text):
         word = m.group()
         start, end = m.span()
         append(make(Tok, (word, start, end, sentence_start)))

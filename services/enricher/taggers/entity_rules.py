@@ -163,7 +163,10 @@ def _by_context(
         return [cand(run, "org", "cue" if exact else "rule", text)]
     if exact is not None:
         return []
-    prefix = any(known.get((run[0].start, t.end)) == "place" for t in run[:-1])
+    # a known place before a plural nickname ("Boston Celtics"): looked up only for such runs
+    prefix = words[-1].endswith("s") and any(
+        known.get((run[0].start, t.end)) == "place" for t in run[:-1]
+    )
     if (
         context.club(words, prefix, text)
         or context.org_by_form(words, text, run[0].start)
