@@ -9,18 +9,26 @@ from typing import NamedTuple
 
 from services.enricher.taggers import entity_cues as cues
 
-_TOKEN = re.compile(
+_ABBREVIATIONS = (
     # (?=[A-Z]) lets lower-case positions skip the abbreviation alternatives at once.
     r"(?=[A-Z])(?:(?:[A-Z]\.){2,}"  # U.S.
     r"|(?:Co|Corp|Inc|Ltd|Jr|Sr|St|Gen|Lt|Col|Dr|Mr|Mrs|Ms|Rep|Sen|Gov|Pa|Fla|Mt|Prof|Sgt|Adm|Maj"
     r"|Capt|Calif|Mass|Md|Va|Ga|Tex|Ill|Mich|Wash|Ore|Ariz|Colo|Conn|Del|Ky|La|Minn|Mo|Nev"
     r"|Okla|Tenn|Wis|Ala|Ark|M|Mme)\.(?!\w))"  # abbreviations keep their point
     r"|[’']s(?!\w)"  # a possessive ending stands apart: "Japan’s" names Japan
-    r"|\w+(?:(?:[’'](?!s(?!\w))|[\-&/])\w+)*"
-    r"|\n|[^\w\s]"
+)
+_WORDS = r"|\w+(?:(?:[’'](?!s(?!\w))|[\-&/])\w+)*|\n|[^\w\s]"
+_TOKEN = re.compile(_ABBREVIATIONS + _WORDS)
+# An elided article or preposition stands apart too ("l’Inter", "d’Emmanuel Macron"); the
+# longer pattern is used only for text that has one, since it is tried at every word.
+_ELIDED = re.compile(r"[’'][A-ZÀ-ÞĀ-Ž]")
+_TOKEN_ELIDED = re.compile(
+    _ABBREVIATIONS + r"|(?:[dlsnjc]|dell|nell|all|dall|sull|qu|un|L)[’'](?=[A-ZÀ-ÞĀ-Ž])" + _WORDS
 )
 _SENTENCE_BREAKS = frozenset({".", "!", "?", "“", '"', "«", ":", "\n"})
 _DETERMINERS = cues.LISTS["determiners"]
+# English text keeps "Los Angeles", "Las Vegas", "El Paso", "La Paz" whole.
+_EN_DETERMINERS = frozenset(["The", "A", "An", "the", "a", "an"])
 
 
 class Tok(NamedTuple):
@@ -46,10 +54,14 @@ def stopwords(lang: str) -> frozenset[str]:
 def tokens(text: str) -> list[Tok]:
     """Words, abbreviations, possessive endings, punctuation and line breaks, with positions."""
     out: list[Tok] = []
+    append = out.append
+    make = tuple.__new__  # skips NamedTuple's Python-level __new__: a third of this loop's time
     sentence_start = True
-    for m in _TOKEN.finditer(text):
+    pattern = _TOKEN_ELIDED if _ELIDED.search(text) else _TOKEN
+    for m in pattern.finditer(text):
         word = m.group()
-        out.append(Tok(word, m.start(), m.end(), sentence_start))
+        start, end = m.span()
+        append(make(Tok, (word, start, end, sentence_start)))
         sentence_start = word in _SENTENCE_BREAKS
     return out
 
@@ -90,7 +102,11 @@ def runs(tokens: list[Tok], lang: str) -> list[list[Tok]]:
     runs: list[list[Tok]] = []
     current: list[Tok] = []
     for i, tok in enumerate(tokens):
-        if (is_cap(tok.text) and any(ch.isalpha() for ch in tok.text)) or (
+        first = tok.text[0]
+        if (
+            (first.isupper() or (first in "ae" and is_cap(tok.text)))
+            and any(ch.isalpha() for ch in tok.text)
+        ) or (
             current
             and tok.text in cues.CONNECTORS
             and (_joins(current, tokens, i, lang) or current[-1].text in cues.CONNECTORS)
@@ -110,7 +126,7 @@ def strip(run: list[Tok], lang: str) -> tuple[list[Tok], str]:
     stop = stopwords(lang)
     determiner = ""
     while run and (
-        run[0].text.lower() in _DETERMINERS
+        (run[0].text.lower() in _DETERMINERS and (lang != "en" or run[0].text in _EN_DETERMINERS))
         or (run[0].sentence_start and run[0].text.lower() in stop)
         or run[0].text in cues.NOT_ENTITIES
         or run[0].text in cues.CONNECTORS

@@ -3,40 +3,38 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from services.enricher.taggers import entity_cues as cues
 from services.enricher.taggers import gazetteer
 from services.enricher.taggers.datelines import Dateline
 from services.enricher.taggers.entities_cjk import cjk_mentions
-from services.enricher.taggers.entity_rules import Candidate, latin_candidates
+from services.enricher.taggers.entity_candidates import Candidate
+from services.enricher.taggers.entity_naming import (
+    ADMIN_SUFFIX,
+    Mention,
+    name_entities,
+    one_type_per_name,
+    resolve_overlaps,
+)
+from services.enricher.taggers.entity_rules import latin_candidates
 from services.enricher.taggers.scripts import HAN, HANGUL, KANA
 from shared.models import Entity
 
-_ADMIN_SUFFIX = re.compile("^(?:都|府|県|市|町|村|区|郡|省|州|自治区|旗|特別市|特别市|시|군|구|도)")
 _KO_PARTICLE = re.compile(
-    r"^(?:이|가|은|는|을|를|의|에게|에서|에|과|와|도|로|으로|께서|만|까지|부터|처럼|보다|이나|나)?(?![가-힣])"
+    r"^(?:이|가|은|는|을|를|의|에게|에서|에|과|와|도|로|으로|께서|만|까지|부터|처럼|보다|이나|나|발|행)?"
+    r"(?![가-힣])"
 )
 _IS_HAN = re.compile(f"[{HAN}]")
 _IS_HANGUL = re.compile(f"[{HANGUL}]")
 _IS_KANA = re.compile(f"[{KANA}]")
 _IS_KATAKANA = re.compile("[\u30a0-\u30ff]")
-_PRIORITY = {"gazetteer": 3, "rule": 2, "weak": 1}
 _ZH_LEFT = frozenset("在于至到从赴往由、，。（「“ \n")
 _ZH_RIGHT = frozenset("，。、）」”的等和及与 \n")
 _NOT_AFTER_ADMIN = frozenset("場场長长民政議议内庁")
-
-
-@dataclass
-class Mention:
-    start: int
-    end: int
-    type: str
-    surface: str
-    source: str  # "rule" (title, head word), "gazetteer" or "weak" (a guess)
-    canonical: str | None = None
-    acronym: bool = False
-    aliases: set[str] = field(default_factory=set)
+_FACILITY_BEFORE = re.compile(
+    rf"\b(?:{'|'.join(sorted(cues.FACILITY_NOUNS))})\s+(?:(?:de|di|do|da|del|du|of)\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def extract_entities(
@@ -51,28 +49,43 @@ def extract_entities(
     titled = headline_end if _title_case_headline(text[:headline_end]) else 0
     mentions = _gazetteer_mentions(text, lang, titled)
     if lang in {"ja", "zh", "ko"}:
-        cuts = frozenset(m.end for m in mentions if m.type == "place")
-        found = cjk_mentions(text, lang, cuts)
-        mentions += [Mention(m.start, m.end, m.type, m.surface, "rule") for m in found]
+        places = [m for m in mentions if m.type == "place"]
+        cuts = frozenset(m.end for m in places)
+        found = [
+            Mention(m.start, m.end, m.type, m.surface, "rule", aliases=set(m.aliases))
+            for m in cjk_mentions(text, lang, cuts, frozenset(m.start for m in places))
+        ]
+        mentions = _han_context(mentions, found, text) if lang in {"zh", "ja"} else mentions
+        mentions += found
     else:
         known = {(m.start, m.end): m.type for m in mentions}
         found_latin = latin_candidates(text, lang, known, titled)
         blocks = [(c.start, c.end) for c in found_latin if c.type == "block"]
-        mentions = [m for m in mentions if not _inside_block(m, blocks)]
-        mentions += [_from_candidate(c) for c in found_latin if c.type != "block"]
+        curated = {(m.start, m.end) for m in mentions if m.canonical is not None}
+        mentions = [m for m in mentions if not _inside_block(m, blocks, lang)]
+        mentions += [
+            _from_candidate(c)
+            for c in found_latin
+            if c.type != "block" and not (c.source == "cue" and (c.start, c.end) in curated)
+        ]
     if dateline is not None:
+        mentions = [m for m in mentions if not _credit(m, dateline)]
         mentions.append(_dateline_mention(dateline, lang))
-    chosen = _resolve_overlaps(mentions)
-    return _name_entities(chosen, lang, text)
+    chosen = one_type_per_name(resolve_overlaps(mentions))
+    return name_entities(chosen, lang, text)
 
 
-def _inside_block(mention: Mention, blocks: list[tuple[int, int]]) -> bool:
+def _inside_block(mention: Mention, blocks: list[tuple[int, int]], lang: str) -> bool:
     """A package-built place inside an unknown capitalised name ('British Summer Time') is a
-    word of that name, not a place; curated names keep their meaning."""
+    word of that name, not a place; curated names keep their meaning. German capitalises
+    every noun, so a place closing a run there follows a common noun ('Standort Deutschland')."""
     if mention.canonical is not None or mention.type != "place":
         return False
     return any(
-        s <= mention.start and mention.end <= e and (s, e) != (mention.start, mention.end)
+        s <= mention.start
+        and mention.end <= e
+        and (s, e) != (mention.start, mention.end)
+        and not (lang == "de" and mention.end == e)
         for s, e in blocks
     )
 
@@ -114,39 +127,53 @@ def _gazetteer_mentions(text: str, lang: str, titled: int) -> list[Mention]:
             continue  # "Chair Jerome Powell": a title, though some town bears the name
         if entry.canonical is None and hit.start < titled and hit.surface not in body:
             continue
+        if entry.canonical is None and _FACILITY_BEFORE.search(
+            text, max(0, hit.start - 24), hit.start
+        ):
+            continue  # "estadio de Wembley": the place names a venue
         surface = text[hit.start : end]
         out.append(
             Mention(
                 hit.start, end, entry.type, surface, "gazetteer", entry.canonical, entry.acronym
             )
         )
-    if lang not in {"zh", "ja"}:
-        return out
-    neighbours = {m.start for m in out} | {m.end for m in out}
-    return [
-        m
-        for m in out
-        if m.canonical is not None
-        or _cjk_context(text, m.start, m.end, neighbours - {m.start, m.end} | _others(out, m))
-    ]
+    return out
 
 
-def _others(mentions: list[Mention], mention: Mention) -> set[int]:
-    return {p for m in mentions if m is not mention for p in (m.start, m.end)}
+def _credit(mention: Mention, dateline: Dateline) -> bool:
+    """新华社 in '新华社北京3月21日电' credits the wire: the story does not name it."""
+    return (
+        mention.type == "org"
+        and mention.surface == dateline.agency
+        and (mention.start < dateline.end)
+    )
+
+
+def _han_context(mentions: list[Mention], rules: list[Mention], text: str) -> list[Mention]:
+    """Package-built places in Han text stand only where the text reads like a place; a place
+    the rules found next to one (广西 before 梧州市) is such a reading."""
+    places = [m for m in mentions if m.type == "place"] + [m for m in rules if m.type == "place"]
+    out = []
+    for mention in mentions:
+        others = {p for m in places if m is not mention for p in (m.start, m.end)}
+        if mention.canonical is not None or _cjk_context(text, mention.start, mention.end, others):
+            out.append(mention)
+    return out
 
 
 def _cjk_context(text: str, start: int, end: int, neighbours: set[int]) -> bool:
     """Han has no spaces: a gazetteer town inside 世界首次 is no place unless the text around it
-    reads like one (a preposition, punctuation or kana on both sides, or a neighbouring place)."""
+    reads like one (a preposition, punctuation or kana around it, or a neighbouring place). A
+    name of three or more characters (莫斯科) is rarely part of a longer word: one side will do."""
     if not _IS_HAN.match(text[start]) or start in neighbours or end in neighbours:
         return True
-    if _ADMIN_SUFFIX.match(text[end - 1]) and end - start >= 3:
+    if ADMIN_SUFFIX.match(text[end - 1]) and end - start >= 3:
         return True  # extended by its suffix (大阪市): written as a place
     left = text[start - 1] if start else " "
     right = text[end] if end < len(text) else " "
     left_ok = left in _ZH_LEFT or bool(_IS_KANA.match(left))
-    right_ok = right in _ZH_RIGHT or bool(_IS_KANA.match(right) or _ADMIN_SUFFIX.match(right))
-    return left_ok and right_ok
+    right_ok = right in _ZH_RIGHT or bool(_IS_KANA.match(right) or ADMIN_SUFFIX.match(right))
+    return left_ok or right_ok if end - start >= 3 else left_ok and right_ok
 
 
 def _pick(entries: tuple[gazetteer.Entry, ...]) -> gazetteer.Entry:
@@ -161,9 +188,12 @@ def _boundary_end(text: str, start: int, end: int, lang: str) -> int | None:
     after = text[end] if end < len(text) else " "
     first = text[start]
     if _IS_HANGUL.match(first):
-        if _IS_HANGUL.match(before) or not _KO_PARTICLE.match(text[end : end + 3]):
+        extended = _extend_admin(text, end)  # 무안 before 군 is 무안군
+        if _IS_HANGUL.match(before) or (
+            extended == end and not _KO_PARTICLE.match(text[end : end + 3])
+        ):
             return None
-        return _extend_admin(text, end)
+        return extended
     if _IS_HAN.match(first) or _IS_KANA.match(first):
         if _IS_KATAKANA.match(first) and (_IS_KATAKANA.match(before) or _IS_KATAKANA.match(after)):
             return None
@@ -171,6 +201,8 @@ def _boundary_end(text: str, start: int, end: int, lang: str) -> int | None:
         if lang == "ja" and extended == end and _IS_HAN.match(after):
             return None  # 日本銀行: the place is part of a longer word
         return extended
+    if lang == "de" and after == "s" and not text[end + 1 : end + 2].isalnum():
+        after = " "  # a genitive: "Bayerns Ministerpräsident" names Bayern
     joined_after = after == "-" and text[end + 1 : end + 2].isalpha()  # "Pennsylvania-based"
     if (
         before.isalnum()
@@ -184,7 +216,7 @@ def _boundary_end(text: str, start: int, end: int, lang: str) -> int | None:
 
 def _extend_admin(text: str, end: int) -> int:
     """CJK names keep the fullest form written: 輪島 before 市 becomes 輪島市."""
-    match = _ADMIN_SUFFIX.match(text[end : end + 3])
+    match = ADMIN_SUFFIX.match(text[end : end + 3])
     if match is None:
         return end
     stop = end + len(match.group())
@@ -193,105 +225,3 @@ def _extend_admin(text: str, end: int) -> int:
     if _IS_HANGUL.match(match.group()) and not _KO_PARTICLE.match(text[stop : stop + 3]):
         return end
     return stop
-
-
-def _resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
-    """Longest span first, then the surer source; a span never carries two entities."""
-    ranked = sorted(mentions, key=lambda m: (-(m.end - m.start), -_PRIORITY[m.source], m.start))
-    taken: list[Mention] = []
-    for mention in ranked:
-        if any(m.start < mention.end and mention.start < m.end for m in taken):
-            continue
-        taken.append(mention)
-    return sorted(taken, key=lambda m: m.start)
-
-
-def _name_entities(mentions: list[Mention], lang: str, text: str) -> list[Entity]:
-    groups = _group(mentions, lang)
-    out: dict[tuple[str, str], Entity] = {}
-    for kind, members in groups:
-        if kind == "event":
-            continue
-        if kind == "person" and all(m.source == "weak" for m in members):
-            continue  # an unknown capitalised pair nobody refers to again is no safe name
-        name = _choose_name(kind, members, lang)
-        if not name:
-            continue
-        first = min(members, key=lambda m: m.start)
-        key = (kind, name)
-        if key not in out:
-            span = text[first.start : first.end]
-            out[key] = Entity(type=kind, name=name, text=span, start=first.start, end=first.end)
-    return sorted(out.values(), key=lambda e: e.start)
-
-
-def _group(mentions: list[Mention], lang: str) -> list[tuple[str, list[Mention]]]:
-    """Join mentions of one entity: acronyms with full names, surnames with full names."""
-    groups: list[tuple[str, list[Mention]]] = []
-    persons: list[list[Mention]] = []
-    for mention in sorted(mentions, key=lambda m: -(m.end - m.start)):
-        home = _find_home(mention, groups, persons, lang)
-        if home is not None:
-            home.append(mention)
-            continue
-        members = [mention]
-        kind = mention.type
-        groups.append((kind, members))
-        if kind == "person":
-            persons.append(members)
-    return groups
-
-
-def _find_home(
-    mention: Mention,
-    groups: list[tuple[str, list[Mention]]],
-    persons: list[list[Mention]],
-    lang: str,
-) -> list[Mention] | None:
-    surface = mention.surface
-    for members in persons:
-        full = members[0].surface
-        if mention.type == "person" or " " not in surface:
-            tokens = re.split(r"[\s・]", full)
-            if surface in tokens[1:] or (
-                surface == tokens[0] and len(tokens) > 1 and mention.type == "person"
-            ):
-                return members
-            if lang in {"ja", "zh", "ko"} and mention.type == "person" and full.startswith(surface):
-                return members
-    for kind, members in groups:
-        if kind != mention.type:
-            continue
-        head = members[0]
-        if head.canonical and head.canonical == mention.canonical and mention.source != "weak":
-            return members
-        if mention.surface in head.aliases or head.surface in mention.aliases:
-            return members
-        if kind == "place" and _same_place(head.surface, surface):
-            return members
-        if head.surface == surface:
-            return members
-    return None
-
-
-def _same_place(longer: str, shorter: str) -> bool:
-    return (
-        longer != shorter
-        and longer.startswith(shorter)
-        and bool(_ADMIN_SUFFIX.match(longer[len(shorter) :]))
-    )
-
-
-def _choose_name(kind: str, members: list[Mention], lang: str) -> str:
-    surfaces = [m.surface for m in members]
-    if kind == "person":
-        return max(surfaces, key=len)
-    if kind == "place":
-        if lang == "en":
-            canon = next((m.canonical for m in members if m.canonical), None)
-            return canon or max(surfaces, key=len)
-        return max(surfaces, key=len)
-    full = [m.surface for m in members if not m.acronym and not gazetteer.is_acronym(m.surface)]
-    if full:
-        return max(full, key=len)
-    return max(surfaces, key=len)

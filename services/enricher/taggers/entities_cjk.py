@@ -5,19 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_KANJI = "\u4e00-\u9fff\u3400-\u4dbf々髙"
-_KATA = "\u30a0-\u30ffー・"
+from services.enricher.taggers import entity_cues as cues
+from services.enricher.taggers.entities_ja import KANJI, japanese_names
+from services.enricher.taggers.entities_ko import korean_mentions
 
-# Japanese: a name followed by an honorific or a title.
-_JA_PERSON = re.compile(
-    rf"(?P<name>[{_KANJI}]{{2,5}}|[{_KATA}]{{3,24}})"
-    r"(?:さん|氏|首相|大統領|前首相|元首相|市長|知事|社長|会長|監督|選手|容疑者|議員|大臣|長官|総裁|"
-    r"代表|委員長|教授|被告|幹事長|官房長官|外相|財務相|防衛相|国王|女王|主席|総統)"
-)
-_JA_ORG = re.compile(
-    rf"(?P<name>[{_KANJI}{_KATA}]{{2,12}}?(?:庁|省|委員会|電力|銀行|大学|協会|機構|裁判所|研究所|"
-    r"グループ|通信|新聞|病院|警察|工業|自動車|財団|連合|組合|議会|隊|党))(?![\u4e00-\u9fff])"
-)
+_KANJI = KANJI
+
 _JA_PLACE_SUFFIX = (
     "都",
     "府",
@@ -37,32 +30,41 @@ _JA_PLACE_SUFFIX = (
 )
 _ZH_ORG = re.compile(
     rf"(?P<name>[{_KANJI}]{{2,10}}?(?:航天局|局|委员会|银行|公司|大学|集团|协会|研究院|研究所|科学院|署|"
-    r"法院|检察院|党)|国务院|外交部|国防部|商务部|财政部|教育部|公安部|卫健委|发改委|央行)"
+    rf"法院|检察院|党|组织|联盟)|[{_KANJI}]{{2,8}}?(?:中心|管理部|资源部|环境部)|国务院|外交部|国防部|商务部|"
+    r"财政部|教育部|公安部|卫健委|发改委|央行)"
+)
+# 董事长王传福在, 发言人毛宁20日: a title, a surname and one or two characters, then what a
+# sentence says next about a person.
+_ZH_TITLE = (
+    r"(?:副总理|总理|副主席|主席|董事长|总经理|发言人|部长|外长|局长|市长|省长|书记|首席专家|专家|教授|院士"
+    r"|总裁|总统|首相|大使|主任|会长|行长|校长|县长|区长|司令员|教练|经理|创始人)"
+)
+_ZH_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+    "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴"
+    "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
+)
+_ZH_NEXT = (
+    r"(?=说|表示|称|指出|强调|介绍|认为|宣布|透露|在|于|，|。|、|将|已|和|与|则|也|还|曾|率|此前"
+    r"|告诉|回应|会见|访问|出席|主持|\d)"
+)
+_ZH_PERSON = re.compile(rf"{_ZH_TITLE}(?P<name>[{_ZH_SURNAMES}][{_KANJI}]{{1,2}}?){_ZH_NEXT}")
+# 外交部长拉夫罗夫此前表示: a foreign name after a title, when a verb of saying follows.
+_ZH_FOREIGN = re.compile(
+    rf"(?:外交部长|外长|总统|首相|总理|国务卿|秘书长)(?P<name>[{_KANJI}]{{2,6}}?)(?=此前|说|表示|称|指出)"
+)
+_VAGUE_ORG_ENDS = ("中心", "组织", "联盟")
+_LONG_FORM_ENDS = tuple(sorted(cues.LISTS["cjk_long_form_ends"]))
+_NATIONAL = ("国家", "国际", "世界", "中国", "全国", "中央")
+# 台湾积体电路制造（TSMC）: the Latin short form of the name before it.
+_LONG_FORM = re.compile(
+    rf"(?P<name>[{_KANJI}\u30a0-\u30ffー]{{2,14}})[（(](?P<short>[A-Z]{{2,6}})[）)]"
 )
 _ZH_PLACE_SUFFIX = ("自治区", "省", "市", "县", "区", "旗", "镇", "乡", "州")
-_ZH_SPLIT = re.compile("[的据在由于和与及对向从将被把为是了等至并到已经也都还又就对给让使]")
+_ZH_SPLIT = re.compile("[的据在由于和与及对向从将被把为是了等至并到已经也都还又就对给让使往赴]")
 _NOT_AFTER = frozenset("域场长長民政委内外部議庁")
 _NOT_BASE = re.compile(r"^[同各全本当両他大小新旧]|^(?:都|地方|中心|周辺|市内)$")
-
-_KO_PARTICLE = r"(?:이|가|은|는|을|를|의|에게|에서|에|과|와|도|로|으로|께서|측|님)?"
-_KO_PERSON_AFTER = re.compile(
-    r"(?<![가-힣])(?P<name>[가-힣]{2,4})(?:\s?\(\d{1,3}\)|\s(?:전\s|前\s)?"
-    r"(?:[가-힣]{2,8}(?:은행|위원회|부|청|당|원)\s)?(?:[가-힣]{2,6}(?=부총리|장관|위원장|대변인))?"
-    r"(?:대통령|총리|장관|의원|대표|위원장|회장|감독|선수|씨|작가|교수|총장|총재|지사|시장|대변인|여사"
-    r"|국무총리|부총리)"
-    r"(?:님)?(?![가-힣]{2}))"
-)
-_KO_PERSON_BEFORE = re.compile(
-    r"(?:소설가|작가|시인|감독|대통령|총리|장관|의원|대표|위원장|회장|교수|배우|가수)\s"
-    rf"(?P<name>[가-힣]{{2,4}}?){_KO_PARTICLE}(?=[\s,.(]|$)"
-)
-_KO_ORG = re.compile(
-    r"(?<![가-힣])(?P<name>[가-힣]{2,14}?(?:청|위원회|은행|공사|대학교|연구원|협회|기구|한림원|공단|재단|그룹))"
-    rf"{_KO_PARTICLE}(?=[\s,.(“”\"']|$)"
-)
-_KO_NOT_PERSON = frozenset(
-    ["지난해", "올해", "정부", "시도", "한국", "한국인", "우리", "국민", "여성", "남성"]
-)
 
 
 @dataclass(frozen=True)
@@ -71,47 +73,77 @@ class CjkMention:
     end: int
     type: str
     surface: str
+    aliases: tuple[str, ...] = ()
 
 
-def cjk_mentions(text: str, language: str, cuts: frozenset[int] = frozenset()) -> list[CjkMention]:
-    """Rule mentions; `cuts` are offsets where a known name ends, so a new one may start."""
+def cjk_mentions(
+    text: str,
+    language: str,
+    cuts: frozenset[int] = frozenset(),
+    starts: frozenset[int] = frozenset(),
+) -> list[CjkMention]:
+    """Rule mentions; `cuts` are offsets where a known place ends, so a new one may start, and
+    `starts` where one starts, so a name before it ends there."""
     if language == "ja":
-        return _japanese(text, cuts)
+        return _japanese(text, cuts, starts)
     if language == "zh":
-        return _chinese(text, cuts)
+        return _chinese(text, cuts, starts)
     if language == "ko":
-        return _korean(text)
+        return _korean(text, cuts)
     return []
 
 
-def _japanese(text: str, cuts: frozenset[int]) -> list[CjkMention]:
-    out = [_m(m, "person") for m in _JA_PERSON.finditer(text)]
-    out += [_m(m, "org") for m in _JA_ORG.finditer(text) if not _NOT_BASE.match(m.group("name"))]
+def _japanese(text: str, cuts: frozenset[int], starts: frozenset[int]) -> list[CjkMention]:
+    out = [CjkMention(*span) for span in japanese_names(text)]
     for run in re.finditer(f"[{_KANJI}]+", text):
-        out += _suffix_places(run.group(), run.start(), _JA_PLACE_SUFFIX, cuts)
-    return out
+        out += _suffix_places(run.group(), run.start(), _JA_PLACE_SUFFIX, cuts, starts)
+    return out + _long_forms(text)
 
 
-def _chinese(text: str, cuts: frozenset[int]) -> list[CjkMention]:
-    out: list[CjkMention] = []
+def _chinese(text: str, cuts: frozenset[int], starts: frozenset[int]) -> list[CjkMention]:
+    out = [_m(m, "person") for m in _ZH_PERSON.finditer(text)]
+    out += [_m(m, "person") for m in _ZH_FOREIGN.finditer(text)]
     for run in re.finditer(f"[{_KANJI}]+", text):
         pos = run.start()
         for piece in _ZH_SPLIT.split(run.group()):
             for m in _ZH_ORG.finditer(piece):
-                out.append(CjkMention(pos + m.start(), pos + m.end(), "org", m.group("name")))
-            out += _suffix_places(piece, pos, _ZH_PLACE_SUFFIX, cuts)
+                start = _org_start(piece, m, pos, starts)
+                if start is not None:
+                    out.append(
+                        CjkMention(pos + start, pos + m.end(), "org", piece[start : m.end()])
+                    )
+            out += _suffix_places(piece, pos, _ZH_PLACE_SUFFIX, cuts, starts)
             pos += len(piece) + 1
-    return out
+    return out + _long_forms(text)
 
 
-def _korean(text: str) -> list[CjkMention]:
+def _org_start(piece: str, match: re.Match[str], pos: int, starts: frozenset[int]) -> int | None:
+    """中心 and 组织 are everyday words ('登陆时中心', '要求全力组织'): such a name counts only
+    from a place or a national prefix in it (国家气候中心, 上海合作组织)."""
+    if not match.group("name").endswith(_VAGUE_ORG_ENDS):
+        return match.start()
+    for i in range(match.start(), match.end() - 2):
+        if pos + i in starts or piece.startswith(_NATIONAL, i):
+            return i
+    return None
+
+
+def _long_forms(text: str) -> list[CjkMention]:
+    """'台湾積体電路製造（TSMC）': the name is the organisation, the short form its alias, and
+    every later TSMC the same organisation."""
     out = []
-    for pattern in (_KO_PERSON_AFTER,):
-        for m in pattern.finditer(text):
-            if m.group("name") not in _KO_NOT_PERSON:
-                out.append(_m(m, "person"))
-    out += [_m(m, "org") for m in _KO_ORG.finditer(text)]
+    for m in _LONG_FORM.finditer(text):
+        name, short = m.group("name"), m.group("short")
+        if not name.endswith(_LONG_FORM_ENDS):
+            continue  # "高保护价值（HCV）" abbreviates a term, not an organisation
+        out.append(CjkMention(m.start("name"), m.end("name"), "org", name, (short,)))
+        for s in re.finditer(rf"(?<![A-Za-z]){short}(?![A-Za-z])", text):
+            out.append(CjkMention(s.start(), s.end(), "org", short, (name,)))
     return out
+
+
+def _korean(text: str, cuts: frozenset[int]) -> list[CjkMention]:
+    return [CjkMention(m.start, m.end, m.type, m.surface) for m in korean_mentions(text, cuts)]
 
 
 def _m(match: re.Match[str], kind: str) -> CjkMention:
@@ -119,15 +151,18 @@ def _m(match: re.Match[str], kind: str) -> CjkMention:
 
 
 def _suffix_places(
-    run: str, offset: int, suffixes: tuple[str, ...], cuts: frozenset[int]
+    run: str, offset: int, suffixes: tuple[str, ...], cuts: frozenset[int], starts: frozenset[int]
 ) -> list[CjkMention]:
     """Cut a Han run after each administrative suffix: 兵庫県芦屋市 -> 兵庫県, 芦屋市."""
     out = []
     cut = 0
     i = 0
+    after_place = False
     while i < len(run):
         if offset + i in cuts:
-            cut = i
+            cut, after_place = i, True
+        elif offset + i in starts and i > cut:
+            cut, after_place = i, False  # 广西梧州市: 梧州 starts a name of its own
         suffix = next((s for s in suffixes if run.startswith(s, i)), None)
         if suffix is None:
             i += 1
@@ -135,10 +170,11 @@ def _suffix_places(
         end = i + len(suffix)
         base = run[cut:i]
         follows = run[end] if end < len(run) else ""
-        if 2 <= len(base) <= 4 and follows not in _NOT_AFTER and not _NOT_BASE.match(base):
+        shortest = 1 if after_place and suffix == "县" else 2  # 梧州市藤县: a county after a city
+        if shortest <= len(base) <= 4 and follows not in _NOT_AFTER and not _NOT_BASE.match(base):
             out.append(CjkMention(offset + cut, offset + end, "place", run[cut:end]))
-            cut = end
+            cut, after_place = end, True
         elif len(base) > 4 or _NOT_BASE.match(base):
-            cut = end  # "同県", or too long to be one name: the next name starts after it
+            cut, after_place = end, False  # "同県", or too long to be one name
         i = end
     return out

@@ -106,10 +106,12 @@ def _meanings() -> list[tuple[Entry, ...]]:
 
 @lru_cache(maxsize=1)
 def given_names() -> frozenset[str]:
+    """The curated list and the one built from Faker's locales (build_given_names.py)."""
     words = set()
-    for line in _data("given_names.txt").splitlines():
-        if not line.startswith("#"):
-            words.update(line.split())
+    for name in ("given_names.txt", "given_names_intl.txt"):
+        for line in _data(name).splitlines():
+            if not line.startswith("#"):
+                words.update(line.split())
     return frozenset(words)
 
 

@@ -20,7 +20,7 @@ from shared.models import Article, Entity, Tags, TagSubject, Topic
 
 # Bump whenever a tagger, its data or its thresholds change: replays then re-tag, and stored
 # tags say which rules made them.
-ENRICHER_VERSION = "1.0.0"
+ENRICHER_VERSION = "1.1.0"
 HEADLINE_SEPARATOR = "\n\n"
 
 
