@@ -1,0 +1,216 @@
+"""The measured phases, through the running system: throughput from POST to articles.enriched
+and to ranking, latency at a paced rate, and views posted right after their article."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bench.pipeline.client import (
+    ArrivalWatcher,
+    Producer,
+    stream_times,
+    wait_drained,
+)
+from bench.pipeline.observe import MemoryWatch, enricher_durations, views_outcomes
+from bench.pipeline.stats import (
+    decile_rates,
+    edge_rates,
+    edges,
+    median_or_none,
+    percentiles,
+    rate,
+)
+from bench.pipeline.system import System
+from shared.keys import GROUP_ENRICHER, GROUP_RANKING
+
+
+@dataclass
+class Context:
+    system: System
+    redis: aioredis.Redis
+    producer: Producer
+    watcher: ArrivalWatcher
+    memory: MemoryWatch
+    run: str
+    timeout_s: float
+    edge: int = 100
+    notes: list[str] = field(default_factory=list)
+
+
+async def post_in_batches(
+    producer: Producer, articles: list[dict[str, Any]], batch: int, in_flight: int
+) -> tuple[list[str], float, float]:
+    """Ids in order, and when the first POST went out and the last 202 came back (Unix s)."""
+    chunks = [articles[i : i + batch] for i in range(0, len(articles), batch)]
+    ids: list[list[str]] = [[] for _ in chunks]
+    queue = iter(enumerate(chunks))
+
+    async def worker() -> None:
+        for n, chunk in queue:
+            ids[n] = await producer.post_articles(chunk)
+
+    start = time.time()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return [i for part in ids for i in part], start, time.time()
+
+
+async def settle(ctx: Context) -> None:
+    """Each phase starts with nothing left in flight from the one before."""
+    keys = ctx.system.keys
+    await wait_drained(ctx.redis, keys.raw, GROUP_ENRICHER, ctx.timeout_s)
+    await wait_drained(ctx.redis, keys.enriched, GROUP_RANKING, ctx.timeout_s)
+
+
+async def abandon_backlog(ctx: Context) -> None:
+    """A phase that timed out leaves a backlog that would slow every later phase: the
+    enricher is killed, its group skips past what is left and forgets what it held, and a
+    fresh enricher starts."""
+    raw = ctx.system.keys.raw
+    ctx.memory.sample()
+    ctx.system.stall("enricher", "sigkill")
+    await ctx.redis.xgroup_setid(raw, GROUP_ENRICHER, "$")
+    for consumer in await ctx.redis.xinfo_consumers(raw, GROUP_ENRICHER):
+        await ctx.redis.xgroup_delconsumer(raw, GROUP_ENRICHER, consumer["name"])
+    await asyncio.to_thread(ctx.system.resume, "enricher", "sigkill")
+    ctx.notes.append("a phase timed out: its backlog was dropped and the enricher restarted")
+
+
+def _arrivals(ids: list[str], times: dict[str, float], start: float) -> dict[str, Any]:
+    got = sorted(times[i] for i in ids if i in times)
+    last = got[-1] - start if got else 0.0
+    return {"count": len(got), "seconds": last, "rate": rate(len(got), last)}
+
+
+async def throughput(
+    ctx: Context, articles: list[dict[str, Any]], *, batch: int, in_flight: int
+) -> dict[str, Any]:
+    """Every article POSTed in batches as fast as ingest takes them; rates are articles over
+    the time from the first POST to the last one reaching articles.enriched, and ranking."""
+    await settle(ctx)
+    since = time.time()
+    ids, start, posted = await post_in_batches(ctx.producer, articles, batch, in_flight)
+    drained = await ctx.watcher.wait_for(ids, ctx.timeout_s)
+    enriched_at = await stream_times(ctx.redis, ctx.system.keys.enriched, since)
+    enriched = _arrivals(ids, enriched_at, start)
+    times = [enriched_at[i] for i in ids if i in enriched_at]
+    enriched["first_rate"], enriched["last_rate"] = edge_rates(times, ctx.edge)
+    enriched["decile_rates"] = decile_rates(times)
+    wanted = set(ids)
+    in_order = sorted((t, i) for i, t in enriched_at.items() if i in wanted)
+    spent = enricher_durations(ctx.system.root / "enricher.log", [i for _, i in in_order])
+    first, last = edges(spent, ctx.edge)
+    if not drained:
+        await abandon_backlog(ctx)
+    return {
+        "articles": len(articles),
+        "drained": drained,
+        "ids": ids,
+        "ingest": {"seconds": posted - start, "rate": rate(len(ids), posted - start)},
+        "enriched": enriched,
+        "ranked": _arrivals(ids, ctx.watcher.seen, start),
+        "enricher_ms": {
+            "first": median_or_none(first),
+            "last": median_or_none(last),
+            **percentiles(spent),
+        },
+    }
+
+
+async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> dict[str, Any]:
+    """One article per POST on a fixed schedule (open loop: a slow answer delays nothing);
+    latency is from sending the POST to ranking storing the article, which is when
+    GET /v1/articles/{id} starts answering 200."""
+    await settle(ctx)
+    sent: dict[str, float] = {}
+    acked: list[float] = []
+    late: list[float] = []
+
+    async def one(article: dict[str, Any]) -> None:
+        at = time.time()
+        (article_id,) = await ctx.producer.post_articles([article])
+        acked.append(time.time() - at)
+        sent[article_id] = at
+
+    since, clock = time.time(), time.perf_counter()
+    tasks = []
+    for n, article in enumerate(articles):
+        due = clock + n / per_s
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        late.append(time.perf_counter() - due)
+        tasks.append(asyncio.create_task(one(article)))
+    await asyncio.gather(*tasks)
+    sending = max(sent.values()) - min(sent.values())
+    drained = await ctx.watcher.wait_for(sent, ctx.timeout_s)
+    raw_at = await stream_times(ctx.redis, ctx.system.keys.raw, since)
+    enriched_at = await stream_times(ctx.redis, ctx.system.keys.enriched, since)
+    seen = ctx.watcher.seen
+    if not drained:
+        await abandon_backlog(ctx)
+
+    def hop(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+        return percentiles([(b[i] - a[i]) * 1000 for i in sent if i in a and i in b])
+
+    return {
+        "articles": len(articles),
+        "target_rate": per_s,
+        "sent_rate": rate(len(sent) - 1, sending),
+        "schedule_lag_ms": percentiles([x * 1000 for x in late]),
+        "drained": drained,
+        "ranked": sum(1 for i in sent if i in seen),
+        "post_202_ms": percentiles([x * 1000 for x in acked]),
+        "e2e_ms": hop(sent, seen),
+        "hops_ms": {
+            "post_to_raw": hop(sent, raw_at),
+            "raw_to_enriched": hop(raw_at, enriched_at),
+            "enriched_to_ranked": hop(enriched_at, seen),
+        },
+    }
+
+
+async def views_race(
+    ctx: Context,
+    articles: list[dict[str, Any]],
+    views_each: int,
+    stall: tuple[str, float] | None = None,
+) -> dict[str, Any]:
+    """Each article POSTed alone and its views POSTed the moment its 202 arrives, as a site
+    does with a breaking story; with `stall`, the enricher is down (mode, seconds) meanwhile.
+    Counted: the `views` GET /v1/articles/{id} reports once everything settled."""
+    await settle(ctx)
+    before = await views_outcomes(ctx.system.url("ranking", "/metrics"))
+    if stall is not None:
+        ctx.memory.sample()
+        ctx.system.stall("enricher", stall[0])
+    stalled_at = time.monotonic()
+    ids: list[str] = []
+    accepted = 0
+    for article in articles:
+        (article_id,) = await ctx.producer.post_articles([article])
+        accepted += await ctx.producer.post_views(article_id, views_each, ctx.run)
+        ids.append(article_id)
+    posting_s = time.monotonic() - stalled_at
+    if stall is not None:
+        await asyncio.sleep(max(0.0, stalled_at + stall[1] - time.monotonic()))
+        await asyncio.to_thread(ctx.system.resume, "enricher", stall[0])
+    ranked = await ctx.watcher.wait_for(ids, ctx.timeout_s)
+    await wait_drained(ctx.redis, ctx.system.keys.views, GROUP_RANKING, ctx.timeout_s)
+    counted = [await ctx.producer.article_views(i) for i in ids]
+    after = await views_outcomes(ctx.system.url("ranking", "/metrics"))
+    sent = len(ids) * views_each
+    return {
+        "articles": len(ids),
+        "views_sent": sent,
+        "views_accepted": accepted,
+        "views_counted": sum(counted),
+        "counted_share": sum(counted) / sent if sent else None,
+        "articles_fully_counted": sum(1 for c in counted if c == views_each),
+        "articles_ranked": ranked,
+        "posting_s": posting_s,
+        "stall": {"mode": stall[0], "seconds": stall[1]} if stall else None,
+        "ranking_outcomes": {k: after.get(k, 0) - before.get(k, 0) for k in after},
+    }
