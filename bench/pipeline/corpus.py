@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 TARGET_BYTES = 1500
-SHARE_SWAPPED = 0.5
+SHARE_SWAPPED = 0.6
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘])")
 _FUNCTION_WORDS = frozenset(
     [
