@@ -73,6 +73,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=1800.0, help="max wait for a phase to drain")
     p.add_argument("--edge", type=int, default=100, help="'first/last N' window")
     p.add_argument("--seed", type=int, default=12)
+    p.add_argument(
+        "--keep-index",
+        action="store_true",
+        help="let the story index grow across phases (default: emptied before each)",
+    )
     p.add_argument("--py-spy", action="store_true", help="sample the enricher in the burst")
     p.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "pipeline.json")
     p.add_argument("--keep", action="store_true", help="keep Redis data and logs")
@@ -81,6 +86,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if first.quick:
         p.set_defaults(**QUICK)
     return p.parse_args(argv)
+
+
+def say(text: str) -> None:
+    print(f"bench_pipeline: {text}", file=sys.stderr, flush=True)
 
 
 def articles(args: argparse.Namespace, run: str) -> dict[str, list[dict[str, Any]]]:
@@ -109,16 +118,20 @@ async def measure(
     flow = {"batch": args.batch, "in_flight": args.in_flight}
     memory: dict[str, Any] = {}
     await phases.throughput(ctx, sets["warm"], **flow)  # lazy loads, first connections
+    say(f"distinct: {len(sets['distinct'])} stories")
     out: dict[str, Any] = {"distinct": await phases.throughput(ctx, sets["distinct"], **flow)}
     memory["after_distinct"] = ctx.memory.sample()
+    say(f"burst: {len(sets['burst'])} near-duplicates")
     sampler = None
     if args.py_spy:
         sampler = Sampler(ctx.system.pid("enricher"), ctx.system.root / "enricher-burst.txt")
     out["burst"] = await phases.throughput(ctx, sets["burst"], **flow)
     out["profile"] = sampler.stop() if sampler else None
     memory["after_burst"] = ctx.memory.sample()
+    say(f"paced: {len(sets['paced'])} articles at {args.paced_rate:g}/s")
     out["paced"] = await phases.paced(ctx, sets["paced"], args.paced_rate)
     memory["after_paced"] = ctx.memory.sample()
+    say(f"views racing their article: {len(sets['race'])} articles, twice")
     out["views_race"] = await phases.views_race(ctx, sets["race"], args.views_each)
     out["views_race_stalled"] = await phases.views_race(
         ctx, sets["stalled"], args.views_each, (args.stall_mode, args.stall_s)
@@ -154,11 +167,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         run=run_id,
         timeout_s=args.timeout,
         edge=args.edge,
+        fresh_index=not args.keep_index,
     )
     try:
         await ctx.watcher.start()
         ctx.memory.start()
         out = await measure(ctx, sets, args)
+        say("baselines: offline tagger, raw redis-py")
         out["offline_tagger"] = baselines_for(out, sets, args.edge)
         payloads = baselines.raw_payloads(sets["distinct"], "bench-wire")
         stream = f"{{{system.prefix}}}:bench.raw"

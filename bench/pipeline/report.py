@@ -61,7 +61,8 @@ def table(result: dict[str, Any]) -> list[str]:
     meta = result["meta"]
     lines = [
         f"pipeline bench {meta['commit']} on {meta['cores']} cores (load {meta['load']:.2f} at "
-        f"start), {meta['seconds']:.0f} s; stall mode {meta['args']['stall_mode']}",
+        f"start), {meta['seconds']:.0f} s; story index "
+        + ("kept across phases" if meta["args"]["keep_index"] else "emptied before each phase"),
         "",
         "through the service: POST (batches of "
         f"{meta['args']['batch']}, {meta['args']['in_flight']} in flight) -> articles.enriched "
