@@ -170,6 +170,9 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
         "schedule_lag_ms": percentiles([x * 1000 for x in late]),
         "drained": drained,
         "ranked": sum(1 for i in sent if i in seen),
+        # What the system kept up with: below the target rate the backlog, not the path, is
+        # most of the latency.
+        "ranked_rate": _arrivals(list(sent), seen, min(sent.values()))["rate"],
         "post_202_ms": percentiles([x * 1000 for x in acked]),
         "e2e_ms": hop(sent, seen),
         "hops_ms": {
@@ -217,7 +220,7 @@ async def views_race(
         "views_counted": sum(counted),
         "counted_share": sum(counted) / sent if sent else None,
         "articles_fully_counted": sum(1 for c in counted if c == views_each),
-        "articles_ranked": ranked,
+        "all_ranked": ranked,
         "posting_s": posting_s,
         "stall": {"mode": stall[0], "seconds": stall[1]} if stall else None,
         "ranking_outcomes": {k: after.get(k, 0) - before.get(k, 0) for k in after},

@@ -90,7 +90,8 @@ def table(result: dict[str, Any]) -> list[str]:
     lines += [
         f"end to end, paced {p['target_rate']:g} articles/s ({p['articles']} single POSTs, sent "
         f"at {_n(p['sent_rate'], 1)}/s), POST -> visible in GET /v1/articles/{{id}}:",
-        f"  {_pcts(p['e2e_ms'])}   ({p['ranked']}/{p['articles']} ranked)",
+        f"  {_pcts(p['e2e_ms'])}   ({p['ranked']}/{p['articles']} ranked, at "
+        f"{_n(p['ranked_rate'], 1)}/s from the first POST)",
         f"  POST -> raw {_pcts(hops['post_to_raw'])}",
         f"  raw -> enriched {_pcts(hops['raw_to_enriched'])}",
         f"  enriched -> ranked {_pcts(hops['enriched_to_ranked'])}",
