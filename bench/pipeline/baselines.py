@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 
@@ -79,7 +79,10 @@ async def raw_redis(
     await client.xgroup_create(stream, "bench", id="0")
     start, done = time.perf_counter(), 0
     while done < len(payloads):
-        reply = await client.xreadgroup("bench", "bench-1", {stream: ">"}, count=batch)
+        reply = cast(
+            list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]],
+            await client.xreadgroup("bench", "bench-1", {stream: ">"}, count=batch),
+        )
         entries = reply[0][1]
         await client.xack(stream, "bench", *(entry_id for entry_id, _ in entries))
         done += len(entries)

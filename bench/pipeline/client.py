@@ -9,7 +9,7 @@ import contextlib
 import re
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import redis.asyncio as aioredis
@@ -164,7 +164,10 @@ async def stream_times(client: aioredis.Redis, stream: str, since: float) -> dic
     out: dict[str, float] = {}
     start = f"{int(since * 1000)}-0"
     while True:
-        chunk = await client.xrange(stream, min=start, max="+", count=1000)
+        chunk = cast(
+            list[tuple[bytes, dict[bytes, bytes]]],
+            await client.xrange(stream, min=start, max="+", count=1000),
+        )
         for entry_id, fields in chunk:
             doc = entry_dict(fields, max_bytes=1 << 30)
             out.setdefault(str(doc["id"]), entry_seconds(entry_id))
