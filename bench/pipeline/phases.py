@@ -88,6 +88,18 @@ async def abandon_backlog(ctx: Context) -> None:
     ctx.notes.append("a phase timed out: its backlog was dropped and the enricher restarted")
 
 
+def cpu_per_article(
+    before: dict[str, float], after: dict[str, float], count: int
+) -> dict[str, float]:
+    """CPU ms each process spent per article of the phase (a process restarted meanwhile
+    is left out: its counter started again)."""
+    return {
+        name: (after[name] - before[name]) * 1000 / count
+        for name in after
+        if name in before and after[name] >= before[name] and count
+    }
+
+
 def _arrivals(ids: list[str], times: dict[str, float], start: float) -> dict[str, Any]:
     got = sorted(times[i] for i in ids if i in times)
     last = got[-1] - start if got else 0.0
@@ -100,9 +112,10 @@ async def throughput(
     """Every article POSTed in batches as fast as ingest takes them; rates are articles over
     the time from the first POST to the last one reaching articles.enriched, and ranking."""
     await settle(ctx)
-    since = time.time()
+    since, cpu = time.time(), ctx.system.cpu()
     ids, start, posted = await post_in_batches(ctx.producer, articles, batch, in_flight)
     drained = await ctx.watcher.wait_for(ids, ctx.timeout_s)
+    cpu_ms = cpu_per_article(cpu, ctx.system.cpu(), len(ids))
     enriched_at = await stream_times(ctx.redis, ctx.system.keys.enriched, since)
     enriched = _arrivals(ids, enriched_at, start)
     times = [enriched_at[i] for i in ids if i in enriched_at]
@@ -121,6 +134,7 @@ async def throughput(
         "ingest": {"seconds": posted - start, "rate": rate(len(ids), posted - start)},
         "enriched": enriched,
         "ranked": _arrivals(ids, ctx.watcher.seen, start),
+        "cpu_ms_per_article": cpu_ms,
         "enricher_ms": {
             "first": median_or_none(first),
             "last": median_or_none(last),
@@ -144,7 +158,7 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
         acked.append(time.time() - at)
         sent[article_id] = at
 
-    since, clock = time.time(), time.perf_counter()
+    since, clock, cpu = time.time(), time.perf_counter(), ctx.system.cpu()
     tasks = []
     for n, article in enumerate(articles):
         due = clock + n / per_s
@@ -154,6 +168,7 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
     await asyncio.gather(*tasks)
     sending = max(sent.values()) - min(sent.values())
     drained = await ctx.watcher.wait_for(sent, ctx.timeout_s)
+    cpu_ms = cpu_per_article(cpu, ctx.system.cpu(), len(sent))
     raw_at = await stream_times(ctx.redis, ctx.system.keys.raw, since)
     enriched_at = await stream_times(ctx.redis, ctx.system.keys.enriched, since)
     seen = ctx.watcher.seen
@@ -174,6 +189,7 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
         # most of the latency.
         "ranked_rate": _arrivals(list(sent), seen, min(sent.values()))["rate"],
         "post_202_ms": percentiles([x * 1000 for x in acked]),
+        "cpu_ms_per_article": cpu_ms,
         "e2e_ms": hop(sent, seen),
         "hops_ms": {
             "post_to_raw": hop(sent, raw_at),

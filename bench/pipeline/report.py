@@ -24,16 +24,21 @@ def _throughput_row(name: str, r: dict[str, Any]) -> str:
     return (
         f"{name:<24} {r['articles']:>8} {_n(r['ingest']['rate']):>9} {_n(e['rate'], 1):>10} "
         f"{_n(r['ranked']['rate'], 1):>9} {_n(e['first_rate'], 1):>10} {_n(e['last_rate'], 1):>10}"
-        f"   {_n(spent['first'], 1)} -> {_n(spent['last'], 1)}{flag}"
+        f"   {_n(spent['first'], 1):>6} -> {_n(spent['last'], 1):<7} {_cpu(r)}{flag}"
     )
+
+
+def _cpu(r: dict[str, Any]) -> str:
+    cpu = r["cpu_ms_per_article"]
+    return " ".join(f"{n} {_n(cpu.get(n), 2)}" for n in ("ingest", "enricher", "ranking", "redis"))
 
 
 def _offline_row(name: str, r: dict[str, Any]) -> str:
     ms, lsh = r["ms"], r["lsh_candidates"]
     return (
-        f"{name:<24} {r['articles']:>8} {_n(r['rate'], 1):>10}   {_n(ms['first'], 2)} -> "
-        f"{_n(ms['last'], 2)} ms   LSH candidates per article: mean {lsh['mean']:.1f}, "
-        f"last {lsh['last']:.1f}"
+        f"{name:<24} {r['articles']:>8} {_n(r['rate'], 1):>10}/s   {_n(ms['first'], 2)} -> "
+        f"{_n(ms['last'], 2)} ms p50 (first -> last), CPU {r['cpu_ms_per_article']:.2f} "
+        f"ms/article; LSH candidates per article: mean {lsh['mean']:.1f}, last {lsh['last']:.1f}"
     )
 
 
@@ -68,11 +73,12 @@ def table(result: dict[str, Any]) -> list[str]:
         f"{meta['args']['batch']}, {meta['args']['in_flight']} in flight) -> articles.enriched "
         "-> ranking; rates in articles/s",
         f"{'':<24} {'articles':>8} {'ingest':>9} {'enriched':>10} {'ranked':>9} "
-        f"{'first':>10} {'last':>10}   enricher ms/article p50 (first -> last)",
+        f"{'first':>10} {'last':>10}   enricher ms (first -> last)  CPU ms/article",
         _throughput_row("distinct stories", result["distinct"]),
         _throughput_row("near-duplicate burst", result["burst"]),
         f"first/last: the phase's first and last {meta['args']['edge']} articles (half the "
-        "phase when it is smaller); enricher ms: duration_ms it logs per article",
+        "phase when it is smaller); enricher ms: p50 of the duration_ms it logs per article; "
+        "CPU ms/article: each process's user+system CPU over the phase / its articles",
         "",
         "same run, same articles, offline tagger in this process (MemoryStoryIndex):",
         _offline_row("tagger, distinct", result["offline_tagger"]["distinct"]),
@@ -96,6 +102,7 @@ def table(result: dict[str, Any]) -> list[str]:
         f"  raw -> enriched {_pcts(hops['raw_to_enriched'])}",
         f"  enriched -> ranked {_pcts(hops['enriched_to_ranked'])}",
         f"  POST 202 {_pcts(p['post_202_ms'])}",
+        f"  CPU ms/article: {_cpu(p)}",
         "",
         "views POSTed right after their article's 202:",
         _views_row("enricher running", result["views_race"]),

@@ -46,6 +46,18 @@ def memory_kb(pid: int) -> dict[str, int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children: unlike a rate, barely moved by
+    whatever else a shared machine runs, so it compares runs taken at different loads."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
 @dataclass
 class System:
     """Production defaults apart from addresses, prefix, JSON logs to files, and a rate
@@ -154,6 +166,13 @@ class System:
         if self.redis is not None:
             pids["redis"] = self.redis.process.pid
         return {name: memory_kb(pid) for name, pid in pids.items()}
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each running service (and Redis)."""
+        pids = {s: p.pid for s, p in self.procs.items() if p.poll() is None}
+        if self.redis is not None:
+            pids["redis"] = self.redis.process.pid
+        return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
     def down(self) -> None:
         for service, proc in self.procs.items():

@@ -14,9 +14,10 @@ import pytest
 
 from bench.pipeline import corpus
 from bench.pipeline.observe import enricher_durations
+from bench.pipeline.phases import cpu_per_article
 from bench.pipeline.sampling import frame_name, summarize
 from bench.pipeline.stats import decile_rates, edge_rates, edges, percentiles, window_rate
-from bench.pipeline.system import memory_kb
+from bench.pipeline.system import cpu_seconds, memory_kb
 from services.enricher.taggers.duplicates import (
     MIN_JACCARD,
     MemoryStoryIndex,
@@ -136,6 +137,14 @@ def test_memory_of_a_live_process() -> None:
     mine = memory_kb(os.getpid())
     assert 0 < mine["rss_kb"] <= mine["hwm_kb"]
     assert memory_kb(2**22 + 1) == {"rss_kb": 0, "hwm_kb": 0}
+
+
+def test_cpu_per_article_leaves_out_restarted_processes() -> None:
+    before = {"enricher": 10.0, "ranking": 2.0, "gone": 1.0}
+    after = {"enricher": 1.0, "ranking": 3.0, "ingest": 4.0}
+    assert cpu_per_article(before, after, 100) == {"ranking": 10.0}
+    assert cpu_seconds(os.getpid()) > 0
+    assert cpu_seconds(2**22 + 1) == 0.0
 
 
 def test_py_spy_stacks_summarised_per_function() -> None:
