@@ -143,32 +143,43 @@ async def throughput(
     }
 
 
-async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> dict[str, Any]:
-    """One article per POST on a fixed schedule (open loop: a slow answer delays nothing);
-    latency is from sending the POST to ranking storing the article, which is when
-    GET /v1/articles/{id} starts answering 200."""
-    await settle(ctx)
-    sent: dict[str, float] = {}
-    acked: list[float] = []
-    late: list[float] = []
+@dataclass
+class Sent:
+    """When each paced POST went out (Unix s), how long its 202 took, how late it left."""
+
+    at: dict[str, float] = field(default_factory=dict)
+    acked_s: list[float] = field(default_factory=list)
+    late_s: list[float] = field(default_factory=list)
+
+
+async def send_paced(producer: Producer, articles: list[dict[str, Any]], per_s: float) -> Sent:
+    """One article per POST on a fixed schedule, open loop: a slow answer delays nothing."""
+    sent = Sent()
 
     async def one(article: dict[str, Any]) -> None:
         at = time.time()
-        (article_id,) = await ctx.producer.post_articles([article])
-        acked.append(time.time() - at)
-        sent[article_id] = at
+        (article_id,) = await producer.post_articles([article])
+        sent.acked_s.append(time.time() - at)
+        sent.at[article_id] = at
 
-    since, clock, cpu = time.time(), time.perf_counter(), ctx.system.cpu()
-    tasks = []
+    clock, tasks = time.perf_counter(), []
     for n, article in enumerate(articles):
         due = clock + n / per_s
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        late.append(time.perf_counter() - due)
+        sent.late_s.append(time.perf_counter() - due)
         tasks.append(asyncio.create_task(one(article)))
     await asyncio.gather(*tasks)
-    sending = max(sent.values()) - min(sent.values())
-    drained = await ctx.watcher.wait_for(sent, ctx.timeout_s)
-    cpu_ms = cpu_per_article(cpu, ctx.system.cpu(), len(sent))
+    return sent
+
+
+async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> dict[str, Any]:
+    """Latency from sending the POST to ranking storing the article, which is when
+    GET /v1/articles/{id} starts answering 200, and on each hop between."""
+    await settle(ctx)
+    since, cpu = time.time(), ctx.system.cpu()
+    sent = await send_paced(ctx.producer, articles, per_s)
+    drained = await ctx.watcher.wait_for(sent.at, ctx.timeout_s)
+    cpu_ms = cpu_per_article(cpu, ctx.system.cpu(), len(sent.at))
     raw_at = await stream_times(ctx.redis, ctx.system.keys.raw, since)
     enriched_at = await stream_times(ctx.redis, ctx.system.keys.enriched, since)
     seen = ctx.watcher.seen
@@ -176,23 +187,24 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
         await abandon_backlog(ctx)
 
     def hop(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
-        return percentiles([(b[i] - a[i]) * 1000 for i in sent if i in a and i in b])
+        return percentiles([(b[i] - a[i]) * 1000 for i in sent.at if i in a and i in b])
 
+    first = min(sent.at.values())
     return {
         "articles": len(articles),
         "target_rate": per_s,
-        "sent_rate": rate(len(sent) - 1, sending),
-        "schedule_lag_ms": percentiles([x * 1000 for x in late]),
+        "sent_rate": rate(len(sent.at) - 1, max(sent.at.values()) - first),
+        "schedule_lag_ms": percentiles([x * 1000 for x in sent.late_s]),
         "drained": drained,
-        "ranked": sum(1 for i in sent if i in seen),
+        "ranked": sum(1 for i in sent.at if i in seen),
         # What the system kept up with: below the target rate the backlog, not the path, is
         # most of the latency.
-        "ranked_rate": _arrivals(list(sent), seen, min(sent.values()))["rate"],
-        "post_202_ms": percentiles([x * 1000 for x in acked]),
+        "ranked_rate": _arrivals(list(sent.at), seen, first)["rate"],
+        "post_202_ms": percentiles([x * 1000 for x in sent.acked_s]),
         "cpu_ms_per_article": cpu_ms,
-        "e2e_ms": hop(sent, seen),
+        "e2e_ms": hop(sent.at, seen),
         "hops_ms": {
-            "post_to_raw": hop(sent, raw_at),
+            "post_to_raw": hop(sent.at, raw_at),
             "raw_to_enriched": hop(raw_at, enriched_at),
             "enriched_to_ranked": hop(enriched_at, seen),
         },

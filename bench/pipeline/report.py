@@ -62,38 +62,41 @@ def _memory_lines(memory: dict[str, Any]) -> list[str]:
     return ["resident memory MB (peak VmHWM / VmRSS at the end): " + ", ".join(cells)]
 
 
-def table(result: dict[str, Any]) -> list[str]:
-    meta = result["meta"]
-    lines = [
+def _header(meta: dict[str, Any]) -> list[str]:
+    index = "kept across phases" if meta["args"]["keep_index"] else "emptied before each phase"
+    return [
         f"pipeline bench {meta['commit']} on {meta['cores']} cores (load {meta['load']:.2f} at "
-        f"start), {meta['seconds']:.0f} s; story index "
-        + ("kept across phases" if meta["args"]["keep_index"] else "emptied before each phase"),
+        f"start), {meta['seconds']:.0f} s; story index {index}",
         "",
-        "through the service: POST (batches of "
-        f"{meta['args']['batch']}, {meta['args']['in_flight']} in flight) -> articles.enriched "
-        "-> ranking; rates in articles/s",
+    ]
+
+
+def _service_lines(result: dict[str, Any], args: dict[str, Any]) -> list[str]:
+    raw = result["raw_redis"]
+    return [
+        f"through the service: POST (batches of {args['batch']}, {args['in_flight']} in "
+        "flight) -> articles.enriched -> ranking; rates in articles/s",
         f"{'':<24} {'articles':>8} {'ingest':>9} {'enriched':>10} {'ranked':>9} "
         f"{'first':>10} {'last':>10}   enricher ms (first -> last)  CPU ms/article",
         _throughput_row("distinct stories", result["distinct"]),
         _throughput_row("near-duplicate burst", result["burst"]),
-        f"first/last: the phase's first and last {meta['args']['edge']} articles (half the "
+        f"first/last: the phase's first and last {args['edge']} articles (half the "
         "phase when it is smaller); enricher ms: p50 of the duration_ms it logs per article; "
         "CPU ms/article: each process's user+system CPU over the phase / its articles",
         "",
         "same run, same articles, offline tagger in this process (MemoryStoryIndex):",
         _offline_row("tagger, distinct", result["offline_tagger"]["distinct"]),
         _offline_row("tagger, burst", result["offline_tagger"]["burst"]),
-    ]
-    raw = result["raw_redis"]
-    lines += [
         f"raw redis-py, same payloads ({raw['payload_bytes']} B) and Redis, batches of "
         f"{raw['batch']}: XADD + XREADGROUP + XACK {_n(raw['rate'])}/s "
         f"(XADD {_n(raw['xadd_rate'])}/s, read + ack {_n(raw['read_ack_rate'])}/s)",
         "",
     ]
-    p = result["paced"]
+
+
+def _paced_lines(p: dict[str, Any]) -> list[str]:
     hops = p["hops_ms"]
-    lines += [
+    return [
         f"end to end, paced {p['target_rate']:g} articles/s ({p['articles']} single POSTs, sent "
         f"at {_n(p['sent_rate'], 1)}/s), POST -> visible in GET /v1/articles/{{id}}:",
         f"  {_pcts(p['e2e_ms'])}   ({p['ranked']}/{p['articles']} ranked, at "
@@ -104,18 +107,27 @@ def table(result: dict[str, Any]) -> list[str]:
         f"  POST 202 {_pcts(p['post_202_ms'])}",
         f"  CPU ms/article: {_cpu(p)}",
         "",
-        "views POSTed right after their article's 202:",
-        _views_row("enricher running", result["views_race"]),
     ]
+
+
+def table(result: dict[str, Any]) -> list[str]:
+    meta = result["meta"]
     stalled = result["views_race_stalled"]
     stall = stalled["stall"]
-    lines.append(_views_row(f"enricher {stall['mode']} {stall['seconds']:g} s", stalled))
-    lines += ["", *_memory_lines(result["memory"])]
+    lines = [
+        *_header(meta),
+        *_service_lines(result, meta["args"]),
+        *_paced_lines(result["paced"]),
+        "views POSTed right after their article's 202:",
+        _views_row("enricher running", result["views_race"]),
+        _views_row(f"enricher {stall['mode']} {stall['seconds']:g} s", stalled),
+        "",
+        *_memory_lines(result["memory"]),
+    ]
     if result.get("profile"):
         lines += ["", "enricher during the burst (py-spy, share of samples, inclusive):"]
         lines += [f"  {share:6.1%}  {name}" for name, share in result["profile"]["inclusive"]]
-    lines += [f"note: {note}" for note in meta["notes"]]
-    return lines
+    return lines + [f"note: {note}" for note in meta["notes"]]
 
 
 def write_json(result: dict[str, Any], path: Path) -> None:
