@@ -1,0 +1,1 @@
+"""The pipeline bench's parts: articles to send, the running system, phases, report."""

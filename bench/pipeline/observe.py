@@ -1,0 +1,68 @@
+"""What the bench reads off the running services besides their answers: resident memory
+from /proc, the enricher's own per-article time from its log, ranking's view outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import httpx
+import orjson
+
+from bench.pipeline.system import System
+
+_VIEWS_METRIC = re.compile(r'^newsdesk_views_total\{outcome="([^"]+)"\} ([0-9.e+]+)$', re.M)
+
+
+class MemoryWatch:
+    """Highest VmRSS seen per process every `interval_s`, and VmHWM (the kernel's own peak)
+    read again right before a process is killed, since its peak dies with it."""
+
+    def __init__(self, system: System, interval_s: float = 0.5) -> None:
+        self.system = system
+        self.interval_s = interval_s
+        self.peak: dict[str, dict[str, int]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def sample(self) -> dict[str, dict[str, int]]:
+        now = self.system.memory()
+        for name, values in now.items():
+            peak = self.peak.setdefault(name, {"rss_kb": 0, "hwm_kb": 0})
+            for key, value in values.items():
+                peak[key] = max(peak[key], value)
+        return now
+
+    async def _loop(self) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(self.interval_s)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+def enricher_durations(log: Path, ids: list[str]) -> list[float]:
+    """`duration_ms` the enricher logged per article (tagging and publishing, without the
+    wait in the stream), in the order of `ids`; articles it did not log are left out."""
+    wanted = set(ids)
+    found: dict[str, float] = {}
+    with log.open("rb") as lines:
+        for line in lines:
+            if b'"article.enriched"' not in line:
+                continue
+            doc = orjson.loads(line)
+            if doc.get("article_id") in wanted and "duration_ms" in doc:
+                found.setdefault(doc["article_id"], float(doc["duration_ms"]))
+    return [found[i] for i in ids if i in found]
+
+
+async def views_outcomes(metrics_url: str) -> dict[str, float]:
+    """Ranking's count of views by outcome (counted, unknown_article, ...) from /metrics."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        text = (await http.get(metrics_url)).text
+    return {outcome: float(value) for outcome, value in _VIEWS_METRIC.findall(text)}

@@ -1,0 +1,192 @@
+"""The whole system as processes: a private redis-server on a free port, the three services
+on free HTTP ports under a unique key prefix, a producer key; stop, stall and restart them."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+import redis
+
+from shared.keys import Keys
+from shared.redis_server import RedisProcess, free_port, start_redis
+
+SERVICES = ("ingest", "enricher", "ranking")
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """A service outlives no bench that died (even by SIGKILL) holding its port."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak) of a process and its live children (uvicorn workers), in kB."""
+    out = {"rss_kb": 0, "hwm_kb": 0}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                out[f"{name[2:].lower()}_kb"] += int(value.split()[0])
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (FileNotFoundError, ProcessLookupError):
+        return out
+    for child in children:
+        sub = memory_kb(int(child))
+        out = {k: out[k] + sub[k] for k in out}
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children: unlike a rate, barely moved by
+    whatever else a shared machine runs, so it compares runs taken at different loads."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+@dataclass
+class System:
+    """Production defaults apart from addresses, prefix, JSON logs to files, and a rate
+    limit the bench never reaches (the limiter still runs)."""
+
+    root: Path
+    prefix: str = field(default_factory=lambda: f"bench{uuid.uuid4().hex[:8]}")
+    ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
+    redis: RedisProcess | None = None
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    logs: dict[str, IO[bytes]] = field(default_factory=dict)
+    api_key: str = ""
+    stopped: set[str] = field(default_factory=set)
+
+    @property
+    def keys(self) -> Keys:
+        return Keys(self.prefix)
+
+    @property
+    def redis_url(self) -> str:
+        assert self.redis is not None
+        return self.redis.url
+
+    def url(self, service: str, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "NEWSDESK_REDIS_URL": self.redis_url,
+            "NEWSDESK_KEY_PREFIX": self.prefix,
+            "NEWSDESK_LOG_FORMAT": "json",
+            "NEWSDESK_RATE_LIMIT_PER_S": "10000000",
+            **{f"NEWSDESK_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
+        }
+
+    def up(self) -> None:
+        self.root = self.root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.redis = start_redis(free_port(), self.root / "redis")
+        client = redis.Redis.from_url(self.redis_url)
+        # Ranking's article keys announce themselves: the bench learns the moment an article
+        # becomes visible without polling the system it measures.
+        client.config_set("notify-keyspace-events", "K$")
+        client.close()
+        for service in SERVICES:
+            self.start(service)
+        self.wait_ready(*SERVICES)
+        made = subprocess.run(
+            [sys.executable, "-m", "shared.cli", "keys", "add", "bench-wire"],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        self.api_key = made.stdout.split()[-1]
+
+    def start(self, service: str) -> None:
+        log = self.logs.get(service) or open(self.root / f"{service}.log", "ab")  # noqa: SIM115
+        self.logs[service] = log
+        self.procs[service] = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", service],
+            env=self.env(),
+            stdout=log,
+            stderr=log,
+            preexec_fn=_die_with_parent,
+        )
+
+    def ready(self, service: str) -> bool:
+        try:
+            return httpx.get(self.url(service, "/health/ready"), timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def wait_ready(self, *services: str, timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        for service in services:
+            while not self.ready(service):
+                if self.procs[service].poll() is not None:
+                    raise SystemExit(f"{service} exited; see {self.root / service}.log")
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{service} not ready after {timeout_s:.0f} s")
+                time.sleep(0.1)
+
+    def pid(self, service: str) -> int:
+        return self.procs[service].pid
+
+    def stall(self, service: str, mode: str) -> None:
+        """`sigstop` freezes the process; `sigkill` kills it (restarted by `resume`)."""
+        proc = self.procs[service]
+        proc.send_signal(signal.SIGSTOP if mode == "sigstop" else signal.SIGKILL)
+        if mode != "sigstop":
+            proc.wait()
+        self.stopped.add(service)
+
+    def resume(self, service: str, mode: str) -> None:
+        if mode == "sigstop":
+            self.procs[service].send_signal(signal.SIGCONT)
+        else:
+            self.start(service)
+            self.wait_ready(service)
+        self.stopped.discard(service)
+
+    def memory(self) -> dict[str, dict[str, int]]:
+        pids = {s: p.pid for s, p in self.procs.items() if p.poll() is None}
+        if self.redis is not None:
+            pids["redis"] = self.redis.process.pid
+        return {name: memory_kb(pid) for name, pid in pids.items()}
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each running service (and Redis)."""
+        pids = {s: p.pid for s, p in self.procs.items() if p.poll() is None}
+        if self.redis is not None:
+            pids["redis"] = self.redis.process.pid
+        return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+    def down(self) -> None:
+        for service, proc in self.procs.items():
+            if proc.poll() is None:
+                if service in self.stopped:
+                    proc.send_signal(signal.SIGCONT)
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in self.logs.values():
+            log.close()
+        if self.redis is not None:
+            self.redis.stop()
