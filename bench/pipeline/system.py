@@ -17,8 +17,8 @@ from typing import IO
 import httpx
 import redis
 
+from newsdesk.redis_server import RedisProcess, free_port, start_redis
 from shared.keys import Keys
-from shared.redis_server import RedisProcess, free_port, start_redis
 
 SERVICES = ("ingest", "enricher", "ranking")
 PR_SET_PDEATHSIG = 1
@@ -107,7 +107,7 @@ class System:
             self.start(service)
         self.wait_ready(*SERVICES)
         made = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "keys", "add", "bench-wire"],
+            [sys.executable, "-m", "newsdesk.cli", "keys", "add", "bench-wire"],
             env=self.env(),
             capture_output=True,
             text=True,
@@ -119,7 +119,7 @@ class System:
         log = self.logs.get(service) or open(self.root / f"{service}.log", "ab")  # noqa: SIM115
         self.logs[service] = log
         self.procs[service] = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", service],
+            [sys.executable, "-m", "newsdesk.cli", service],
             env=self.env(),
             stdout=log,
             stderr=log,

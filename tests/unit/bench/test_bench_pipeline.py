@@ -19,12 +19,12 @@ from bench.pipeline.sampling import frame_name, summarize
 from bench.pipeline.stats import decile_rates, edge_rates, edges, percentiles, window_rate
 from bench.pipeline.system import cpu_seconds, memory_kb
 from services.enricher.taggers.duplicates import (
-    MIN_JACCARD,
     MemoryStoryIndex,
     assign_story,
     shingles,
     signature,
 )
+from services.enricher.taggers.stories import MIN_JACCARD
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)

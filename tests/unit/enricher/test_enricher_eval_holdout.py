@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.cli import main
+from newsdesk.cli import main
 
 HOLDOUT = Path(__file__).resolve().parents[2] / "data" / "eval" / "holdout"
 
