@@ -12,41 +12,33 @@ from bench.pipeline.stats import edges, median_or_none, percentiles, rate
 from shared.models import Article, RawArticle, article_id
 
 
-def offline_tagger(articles: list[dict[str, Any]], ids: list[str], edge: int) -> dict[str, Any]:
-    """tag_article on every article in order with one MemoryStoryIndex, as the service
-    keeps one story index; `ids` are the ids ingest gave them, so stories match."""
-    from services.enricher.taggers.duplicates import MemoryStoryIndex, signature
-    from services.enricher.taggers.pipeline import tag_article, tagging_text
+def offline_tagger(
+    articles: list[dict[str, Any]], ids: list[str], edge: int, batch: int = 100
+) -> dict[str, Any]:
+    """tag_batch on the articles in order, in batches of `batch` (as the service reads and
+    tags them) with one MemoryStoryIndex; `ids` are the ids ingest gave them, so stories
+    match. Each article is charged its batch's time over the batch's size."""
+    from services.enricher.taggers.duplicates import MemoryStoryIndex
+    from services.enricher.taggers.pipeline import tag_batch
 
     models = [Article.model_validate(a) for a in articles]
-    tag_article(models[0], index=MemoryStoryIndex(), article_id="warm-up")
+    tag_batch([(models[0], "warm-up")], index=MemoryStoryIndex())
     index = MemoryStoryIndex()
     spent: list[float] = []
+    pairs = list(zip(models, ids, strict=True))
     start, cpu = time.perf_counter(), time.process_time()
-    for model, key in zip(models, ids, strict=True):
+    for n in range(0, len(pairs), batch):
+        chunk = pairs[n : n + batch]
         t0 = time.perf_counter()
-        tag_article(model, index=index, article_id=key)
-        spent.append((time.perf_counter() - t0) * 1000)
+        tag_batch(chunk, index=index)
+        spent += [(time.perf_counter() - t0) * 1000 / len(chunk)] * len(chunk)
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
-    # Not timed: how many earlier articles LSH proposed for each (each costs the service a
-    # Redis round trip and a Jaccard check).
-    probe = MemoryStoryIndex()
-    proposed = []
-    for model, key in zip(models, ids, strict=True):
-        minhash = signature(tagging_text(model)[0])
-        proposed.append(len(probe.query(minhash)))
-        probe.insert(key, minhash)
     first, last = edges(spent, edge)
-    _, last_proposed = edges(proposed, edge)
     return {
         "articles": len(models),
         "rate": rate(len(models), total),
         "cpu_ms_per_article": cpu * 1000 / len(models),
         "ms": {"first": median_or_none(first), "last": median_or_none(last)} | percentiles(spent),
-        "lsh_candidates": {
-            "mean": sum(proposed) / len(proposed),
-            "last": sum(last_proposed) / max(1, len(last_proposed)),
-        },
     }
 
 

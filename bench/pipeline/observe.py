@@ -47,8 +47,9 @@ class MemoryWatch:
 
 
 def enricher_durations(log: Path, ids: list[str]) -> list[float]:
-    """`duration_ms` the enricher logged per article (tagging and publishing, without the
-    wait in the stream), in the order of `ids`; articles it did not log are left out."""
+    """`duration_ms` the enricher logged per article (its batch's tagging and publishing,
+    without the wait in the stream), in the order of `ids`; articles it did not log are
+    left out."""
     wanted = set(ids)
     found: dict[str, float] = {}
     with log.open("rb") as lines:

@@ -68,7 +68,8 @@ async def settle(ctx: Context) -> None:
     await wait_drained(ctx.redis, keys.raw, GROUP_ENRICHER, ctx.timeout_s)
     await wait_drained(ctx.redis, keys.enriched, GROUP_RANKING, ctx.timeout_s)
     if ctx.fresh_index:
-        for pattern in (keys.lsh_prefix() + ":*", keys.story("*")):
+        patterns = (keys.story_bucket("*"), keys.story_sample("*"), keys.story("*"))
+        for pattern in patterns:
             doomed = [k async for k in ctx.redis.scan_iter(match=pattern, count=5000)]
             for i in range(0, len(doomed), 5000):
                 await ctx.redis.delete(*doomed[i : i + 5000])

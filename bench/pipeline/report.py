@@ -34,11 +34,11 @@ def _cpu(r: dict[str, Any]) -> str:
 
 
 def _offline_row(name: str, r: dict[str, Any]) -> str:
-    ms, lsh = r["ms"], r["lsh_candidates"]
+    ms = r["ms"]
     return (
         f"{name:<24} {r['articles']:>8} {_n(r['rate'], 1):>10}/s   {_n(ms['first'], 2)} -> "
         f"{_n(ms['last'], 2)} ms p50 (first -> last), CPU {r['cpu_ms_per_article']:.2f} "
-        f"ms/article; LSH candidates per article: mean {lsh['mean']:.1f}, last {lsh['last']:.1f}"
+        "ms/article (batches of 100, as the service tags)"
     )
 
 
