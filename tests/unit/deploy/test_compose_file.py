@@ -34,13 +34,38 @@ def test_compose_file_follows_the_specification(compose: dict[str, Any]) -> None
     jsonschema.Draft7Validator(schema).validate(compose)
 
 
+APPS = {"ingest", "enricher", "ranking"}
+
+
 def test_every_service_command_is_a_newsdesk_command(compose: dict[str, Any]) -> None:
     parser = build_parser()
-    app_services = {n: s for n, s in compose["services"].items() if n != "redis"}
-    assert set(app_services) == {"ingest", "enricher", "ranking"}
+    services = compose["services"]
+    app_services = {n: s for n, s in services.items() if n.removesuffix("-cluster") in APPS}
+    assert set(app_services) == APPS | {f"{a}-cluster" for a in APPS}
     for name, service in app_services.items():
         args = parser.parse_args(service["command"])
-        assert args.command == name
+        assert args.command == name.removesuffix("-cluster")
+
+
+def test_the_cluster_profile_runs_the_same_services_sharded_on_six_nodes(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    nodes = [s for n, s in services.items() if n.startswith("redis-c")]
+    assert len(nodes) == 6
+    assert all("--cluster-enabled yes" in " ".join(n["command"]) for n in nodes)
+    assert all(s.get("profiles") == ["cluster"] for s in nodes)
+    create = " ".join(services["cluster-init"]["command"])
+    assert "--cluster-replicas 1" in create
+    for app in APPS:
+        service = services[f"{app}-cluster"]
+        env = service["environment"]
+        assert (env["NEWSDESK_REDIS_CLUSTER"], env["NEWSDESK_SHARDS"]) == ("true", "3")
+        assert env["NEWSDESK_WRITE_REPLICAS"] == "1"
+        assert service["depends_on"] == {
+            "cluster-init": {"condition": "service_completed_successfully"}
+        }
+        assert service["profiles"] == ["cluster"]
 
 
 def test_health_checks_and_start_order(compose: dict[str, Any]) -> None:
