@@ -44,6 +44,7 @@ from services.ranking.consumers.folding import FoldLoop
 from services.ranking.consumers.views import ViewOutcomes, ViewsHandler
 from services.ranking.store.params import RankingParams
 from services.ranking.store.ranking_store import RankingStore
+from services.ranking.store.shards import RankingShards
 from services.ranking.web.hot_lists import HotLists
 from shared.consumer.config import ConsumerConfig
 from shared.consumer.runner import StreamRunner
@@ -106,6 +107,14 @@ async def load_articles(store: RankingStore, count: int) -> None:
     for start in range(0, count, 500):
         batch = [make_article(n, rng) for n in range(start, min(count, start + 500))]
         await asyncio.gather(*(store.upsert_article(a) for a in batch))
+
+
+async def load_articles_into(shards: RankingShards, count: int) -> None:
+    """The same articles as `load_articles`, each in its shard's store."""
+    rng = random.Random(7)
+    for start in range(0, count, 500):
+        batch = [make_article(n, rng) for n in range(start, min(count, start + 500))]
+        await asyncio.gather(*(shards.store_for(a.id).upsert_article(a) for a in batch))
 
 
 def make_payloads(count: int, articles: int, seed: int, spread_s: float = 0) -> list[bytes]:

@@ -88,7 +88,7 @@ def _draft(root: etree._Element, source: str) -> Draft:
         _prune(container)
         drop_related(container)
         paragraphs = element_paragraphs(container)
-    else:
+    else:  # no element holds paragraphs (a page of divs): trafilatura's own extraction
         extracted = trafilatura.extract(source, include_comments=False, favor_precision=True)
         paragraphs = [p for p in (extracted or "").split("\n") if p.strip()]
     out.paragraphs = [

@@ -156,3 +156,27 @@ def test_html_time_in_the_story_header_wins_over_related_lists() -> None:
     assert art.byline == "Ann Lee"
     assert art.headline == "The real headline"
     assert art.dateline == "ROME"
+
+
+DIV_PAGE = """<!doctype html><html lang="en"><head><title>Port strike ends</title>
+<meta property="og:title" content="Port strike ends after nine days"></head><body>
+<div class="menu"><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></div>
+<div class="story">
+<div>ROTTERDAM — Dock workers at Europe's largest port returned to work on Monday after
+a nine-day strike over pay that had left hundreds of ships waiting offshore.</div>
+<div>The union said members had accepted an offer of a 7 percent rise over two years,
+and the port authority expected the backlog of vessels to clear within a week.</div>
+</div>
+<div class="footer">Copyright 2024 Example Media. All rights reserved.</div>
+</body></html>"""
+
+
+def test_a_page_without_paragraph_elements_is_read_by_trafilatura() -> None:
+    """Our readability scoring needs <p>-like elements; a page built of divs goes to
+    trafilatura's extractor, which keeps the story and drops the menu and the footer."""
+    art = page(DIV_PAGE)
+    assert art.headline == "Port strike ends after nine days"
+    assert art.body_text.startswith("ROTTERDAM — Dock workers")
+    assert "backlog of vessels" in art.body_text
+    assert "Copyright" not in art.body_text
+    assert "Sport" not in art.body_text
