@@ -317,7 +317,7 @@ async def memory_and_queries(r: aioredis.Redis, args: argparse.Namespace) -> lis
         repeat_filter_bits_log2=args.bloom_bits, reader_repeat_interval_s=args.repeat_s
     )
     store = RankingStore(r, keys, params)
-    lists = HotLists(store)  # refreshed every second, as the service runs it
+    lists = HotLists(RankingShards([store], keys))  # refreshed every second, as served
     cases = query_cases(store, lists)
     under_load: dict[str, list[float]] = {}
     first_under_load: dict[str, list[float]] = {}

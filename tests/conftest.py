@@ -14,6 +14,7 @@ import redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
+from newsdesk.redis_cluster import LocalCluster, start_cluster
 from shared.settings import Settings
 
 DATA = Path(__file__).parent / "data"
@@ -74,3 +75,14 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A real Redis Cluster (3 masters, 3 replicas of Debian's redis-server on free loopback
+    ports), started once, for the tests that run the system on one."""
+    local = start_cluster(Path(tmp_path_factory.mktemp("cluster")), masters=3, replicas=1)
+    try:
+        yield local
+    finally:
+        local.stop()

@@ -17,6 +17,7 @@ from newsdesk.redis_cluster import LocalCluster
 from services.ingest.client import IngestClient
 from shared.keys import shard_of
 from shared.models import article_id
+from tests.fault.conftest import CLUSTER_ENV
 from tests.fault.harness import System
 from tests.waiting import eventually_sync
 
@@ -25,13 +26,8 @@ pytestmark = pytest.mark.cluster
 SHARDS = 3
 
 
-def cluster_env(shards: int = SHARDS) -> dict[str, str]:
-    return {
-        "NEWSDESK_REDIS_CLUSTER": "true",
-        "NEWSDESK_SHARDS": str(shards),
-        "NEWSDESK_WRITE_REPLICAS": "1",
-        "NEWSDESK_WRITE_WAIT_MS": "500",
-    }
+def cluster_env() -> dict[str, str]:
+    return dict(CLUSTER_ENV)
 
 
 @pytest.fixture

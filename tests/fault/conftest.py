@@ -54,6 +54,30 @@ def system(tmp_path: Path) -> Iterator[System]:
         sut.down()
 
 
+CLUSTER_ENV = {
+    "NEWSDESK_REDIS_CLUSTER": "true",
+    "NEWSDESK_SHARDS": "3",
+    "NEWSDESK_WRITE_REPLICAS": "1",
+    "NEWSDESK_WRITE_WAIT_MS": "500",
+}
+
+
+@pytest.fixture(params=["one Redis", "Redis Cluster"])
+def any_system(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[System]:
+    """The system on its own redis-server, then on the session's Redis Cluster (3 shards,
+    each 202 after a replica has it): a fault test using it holds on both."""
+    if request.param == "one Redis":
+        sut = System(root=tmp_path)
+    else:
+        cluster = request.getfixturevalue("cluster")
+        sut = System(root=tmp_path, external_url=cluster.url, extra_env=CLUSTER_ENV)
+    try:
+        sut.up()
+        yield sut
+    finally:
+        sut.down()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not ROWS:
         return

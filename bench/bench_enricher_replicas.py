@@ -1,0 +1,103 @@
+"""Enricher replicas: how a backlog of raw articles drains with one enricher process and
+with two in the same consumer group, on a private Redis, in the same run; and that no
+article is published twice.
+
+The articles are the pipeline bench's distinct stories, XADDed to `articles.raw` as ingest
+writes them (the other services are not run: only the enricher's rate is measured). Each
+configuration gets a fresh prefix, so a process never reuses the other's story index.
+
+    .venv/bin/python bench/bench_enricher_replicas.py [--articles 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.pipeline import corpus
+from bench.pipeline.baselines import raw_payloads
+from bench.pipeline.system import cpu_seconds
+from newsdesk.redis_server import free_port, start_redis
+from shared.keys import GROUP_ENRICHER, Keys
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
+    """Starts `processes` enrichers on a full articles.raw and times them to empty it."""
+    keys = Keys(f"rep{uuid.uuid4().hex[:6]}")
+    client = redis.Redis.from_url(url)
+    client.xgroup_create(keys.raw, GROUP_ENRICHER, id="0", mkstream=True)
+    with client.pipeline(transaction=False) as pipe:
+        for data in payloads:
+            pipe.xadd(keys.raw, {"__data__": data})
+        pipe.execute()
+    env = {**os.environ, "NEWSDESK_REDIS_URL": url, "NEWSDESK_KEY_PREFIX": keys.prefix,
+           "NEWSDESK_LOG_LEVEL": "WARNING"}  # fmt: skip
+    procs = []
+    start = time.perf_counter()
+    for _ in range(processes):
+        port = free_port()
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "newsdesk.cli", "enricher"],
+            env={**env, "NEWSDESK_ENRICHER_PORT": str(port)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))  # fmt: skip
+    while client.xlen(keys.enriched) < len(payloads):
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    cpu = sum(cpu_seconds(p.pid) for p in procs)
+    for proc in procs:
+        proc.terminate()
+        proc.wait()
+    published = Counter(
+        orjson.loads(fields[b"__data__"])["id"] for _, fields in client.xrange(keys.enriched)
+    )
+    client.close()
+    return {
+        "rate": len(payloads) / seconds,
+        "seconds": seconds,
+        "cpu_ms_per_article": cpu * 1000 / len(payloads),
+        "published_twice": sum(1 for n in published.values() if n > 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    args = parser.parse_args()
+    pool = corpus.load_pool(ROOT)
+    stories = corpus.distinct_stories(
+        pool, args.articles, run=uuid.uuid4().hex[:6], seed=4, published=datetime.now(UTC)
+    )
+    payloads = raw_payloads(stories, "bench")
+    work = Path(tempfile.mkdtemp(prefix="bench-replicas-"))
+    server = start_redis(free_port(), work / "redis")
+    try:
+        one = drain(server.url, payloads, 1)
+        two = drain(server.url, payloads, 2)
+    finally:
+        server.stop()
+    print(f"enricher draining {args.articles:,} distinct ~1.5 KB stories from articles.raw "
+          f"({os.cpu_count()} cores; startup included)")  # fmt: skip
+    for name, r in (("1 process", one), ("2 processes", two)):
+        print(f"  {name:<12} {r['rate']:>7.1f} articles/s  {r['cpu_ms_per_article']:.2f} CPU "
+              f"ms/article  published twice: {r['published_twice']}")  # fmt: skip
+    print(f"  2 processes / 1: {two['rate'] / one['rate']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
