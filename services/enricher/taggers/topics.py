@@ -10,6 +10,7 @@ from importlib import resources
 
 import ahocorasick
 
+from services.enricher.taggers.automata import SplitAutomaton
 from shared.models import Subject
 
 LABELS: dict[str, str] = {
@@ -57,7 +58,7 @@ class _Term:
 
 
 @lru_cache(maxsize=1)
-def _automaton() -> ahocorasick.Automaton:
+def _automaton() -> SplitAutomaton:
     """Every lexicon term of every language in one automaton, built once per process."""
     terms: dict[str, list[_Term]] = defaultdict(list)
     text = (resources.files("services.enricher") / "data" / "topics.tsv").read_text("utf-8")
@@ -70,7 +71,7 @@ def _automaton() -> ahocorasick.Automaton:
             key = word.rstrip("*").lower()
             cjk = not key.isascii() and not re.search(r"[a-zà-ÿ]", key)
             terms[key].append(_Term(f"{code}000000", prefix, cjk))
-    automaton = ahocorasick.Automaton()
+    automaton = SplitAutomaton(ahocorasick.STORE_ANY, length=lambda value: int(value[0]))
     for key, values in terms.items():
         automaton.add_word(key, (len(key), tuple(values)))
     automaton.make_automaton()
