@@ -137,7 +137,7 @@ def _classify_part(run: list[Tok], doc: _Doc, determiner: str, persons: bool) ->
         return [cand(run, "place", "rule", text)]
     # The four words after the run are all the context rules read of what follows it.
     later = tokens[after : after + 4]
-    by_context = _by_context(run, doc, pos, later, exact)
+    by_context = _by_context(run, words, prev, doc, pos, later, exact)
     if by_context or exact is not None or not persons:
         return by_context
     titled = title_before(tokens, pos) if len(run) > 1 else ""  # not "president announces Cabinet"
@@ -146,12 +146,17 @@ def _classify_part(run: list[Tok], doc: _Doc, determiner: str, persons: bool) ->
 
 
 def _by_context(
-    run: list[Tok], doc: _Doc, pos: int, later: list[Tok], exact: str | None
+    run: list[Tok],
+    words: list[str],
+    prev: str,
+    doc: _Doc,
+    pos: int,
+    later: list[Tok],
+    exact: str | None,
 ) -> list[Candidate]:
-    """Organisations and places the words around an unknown name reveal."""
+    """Organisations and places the words around an unknown name reveal; `words` are the
+    run's, `prev` the word before it and `pos` the position of its first token."""
     text, known, tokens = doc.text, doc.known, doc.tokens
-    words = [t.text for t in run]
-    prev = _prev_word(tokens, pos)
     generic = len(words) == 1 and words[0] in cues.ORG_HEADS  # "Army chief Gen. Park"
     cue_prev = prev if prev != "of" else f"of_{_prev_word(tokens, pos - 1)}"
     if (
@@ -201,14 +206,16 @@ def _prev_word(tokens: list[Tok], pos: int) -> str:
 
 
 def _is_org(words: list[str], lang: str) -> bool:
+    if len(words) < 2:
+        return False  # every rule reads a head word and another
     first, last = words[0], words[-1]
-    if len(words) > 1 and last in cues.ORG_HEADS:
+    if last in cues.ORG_HEADS:
         return True
     if len(words) > 2 and last == "Power" and words[-2] in {"Electric", "Energy", "Nuclear"}:
         return True  # "Kyushu Electric Power"; a lone "Power" is as often a surname
-    if len(words) > 1 and last.lower().endswith(cues.ORG_HEAD_SUFFIXES) and lang == "de":
+    if last.lower().endswith(cues.ORG_HEAD_SUFFIXES) and lang == "de":
         return True
-    if first in cues.ORG_HEADS and len(words) > 1:
+    if first in cues.ORG_HEADS:
         return (
             lang != "en"
             or words[1] in cues.CONNECTORS
