@@ -39,6 +39,13 @@ def _extractor(lang: str) -> yake.KeywordExtractor:
     return yake.KeywordExtractor(lan=lang, n=2, top=TOP + 4, dedupLim=0.8, windowsSize=1)
 
 
+@lru_cache(maxsize=1024)
+def _ranked(lang: str, prepared: str) -> tuple[str, ...]:
+    """YAKE's phrases for a sample, best first. Remembered: the versions and rewrites of a
+    story often share its headline, and YAKE is most of what keywords cost."""
+    return tuple(phrase for phrase, _score in _extractor(lang).extract_keywords(prepared))
+
+
 def extract_keywords(text: str, language: str | None, top: int = TOP) -> list[str]:
     """Up to `top` key phrases, best first, as they are written in the text."""
     if language in {"ja", "zh"}:
@@ -52,7 +59,7 @@ def extract_keywords(text: str, language: str | None, top: int = TOP) -> list[st
     written_words, prepared_words = _Words(sample), _Words(prepared)
     lowered = ""
     written: list[str] = []
-    for phrase, _score in _extractor(lang).extract_keywords(prepared):
+    for phrase in _ranked(lang, prepared):
         if not _one_kind(phrase):
             continue
         if " " not in phrase and phrase.islower():

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from services.enricher.taggers import keywords as keywords_module
 from services.enricher.taggers.keywords import extract_keywords
 
 DEV = Path(__file__).resolve().parents[2] / "data" / "eval" / "dev"
@@ -104,3 +107,23 @@ def _tag_dev() -> list[tuple[str, list[str]]]:
                 tags = tag_article(item.article, index=None, article_id=path.name)
                 out.append((tagging_text(item.article)[0], tags.keywords))
     return out
+
+
+def test_a_headline_seen_before_is_ranked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Versions and rewrites of a story share its headline: YAKE, most of what keywords cost,
+    ranks that sample once, and the keywords stay those of the first time."""
+    keywords_module._ranked.cache_clear()
+    yake_calls: list[str] = []
+    extractor = keywords_module._extractor("en")
+    rank = extractor.extract_keywords
+
+    def counted(text: str) -> list[tuple[str, float]]:
+        yake_calls.append(text)
+        ranked: list[tuple[str, float]] = rank(text)
+        return ranked
+
+    monkeypatch.setattr(extractor, "extract_keywords", counted)
+    first = extract_keywords(ENGLISH, "en")
+    again = extract_keywords(ENGLISH + " Updates with the mayor's statement.", "en")
+    assert again == first
+    assert len(yake_calls) == 1
