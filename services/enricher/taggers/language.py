@@ -38,10 +38,9 @@ MIN_LETTERS = 20  # below this lingua guesses; the wire's declared language is m
 SAMPLE_CHARS = 300  # lingua's cost grows with length; a headline and lead decide
 
 
-# One text in each script of SUPPORTED: detecting them while the detector is built loads every
-# model it reads, as preloading would, but only those (low-accuracy mode reads the trigram
-# models alone): ~10 MB less than with_preloaded_language_models(), and no article waits for
-# a model to load.
+# One text in each script of SUPPORTED: detecting them while the detector is built loads the
+# models detection reads for every script, so no article waits for one to load, and the
+# process holds ~10 MB less than after with_preloaded_language_models(), which loads more.
 _EVERY_SCRIPT = (
     "The minister said on Monday that the talks would go on.",
     "Министр заявил в понедельник, что переговоры продолжатся.",
