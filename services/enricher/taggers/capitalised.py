@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
+from itertools import accumulate
 from typing import NamedTuple
 
 from services.enricher.taggers import entity_cues as cues
@@ -51,19 +52,20 @@ def stopwords(lang: str) -> frozenset[str]:
     return frozenset(words)
 
 
+# The token patterns as one group: re.split then returns the gaps and the tokens in turn, and
+# every offset follows from their lengths, with no match object or Python step per token.
+_SPLIT = re.compile(f"({_TOKEN.pattern})")
+_SPLIT_ELIDED = re.compile(f"({_TOKEN_ELIDED.pattern})")
+_NEW_TOK = partial(tuple.__new__, Tok)  # skips NamedTuple's Python-level __new__
+
+
 def tokens(text: str) -> list[Tok]:
     """Words, abbreviations, possessive endings, punctuation and line breaks, with positions."""
-    out: list[Tok] = []
-    append = out.append
-    make = tuple.__new__  # skips NamedTuple's Python-level __new__: a third of this loop's time
-    sentence_start = True
-    pattern = _TOKEN_ELIDED if _ELIDED.search(text) else _TOKEN
-    for m in pattern.finditer(text):
-        word = m.group()
-        start, end = m.span()
-        append(make(Tok, (word, start, end, sentence_start)))
-        sentence_start = word in _SENTENCE_BREAKS
-    return out
+    parts = (_SPLIT_ELIDED if _ELIDED.search(text) else _SPLIT).split(text)
+    words = parts[1::2]
+    offsets = list(accumulate(map(len, parts), initial=0))
+    opens = [True, *map(_SENTENCE_BREAKS.__contains__, words[:-1])]
+    return list(map(_NEW_TOK, zip(words, offsets[1::2], offsets[2::2], opens, strict=False)))
 
 
 def is_cap(word: str) -> bool:
@@ -105,7 +107,7 @@ def runs(tokens: list[Tok], lang: str) -> list[list[Tok]]:
         first = tok.text[0]
         if (
             (first.isupper() or (first in "ae" and is_cap(tok.text)))
-            and any(ch.isalpha() for ch in tok.text)
+            and (first.isalpha() or any(ch.isalpha() for ch in tok.text))
         ) or (
             current
             and tok.text in cues.CONNECTORS

@@ -9,18 +9,26 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Protocol
 
-from datasketch import MinHash
+import numpy as np
 
 from services.enricher.taggers.scripts import CJK_RUN
-from services.enricher.taggers.stories import NUM_PERM, Placement, StoryMatch, StoryState
+from services.enricher.taggers.stories import (
+    NUM_PERM,
+    HashValues,
+    Placement,
+    StoryMatch,
+    StoryState,
+)
 
 __all__ = [
     "SEED",
     "MemoryStoryIndex",
+    "MinHash",
     "Placement",
     "StoryIndex",
     "StoryMatch",
@@ -50,25 +58,50 @@ def shingles(text: str) -> set[str]:
     return out
 
 
+# datasketch's MinHash ("affine32" scheme, its default since 2.0) computed here with numpy:
+# importing datasketch loads scipy.integrate for its LSH, ~50 MB of the enricher's memory for
+# nothing it uses. Signatures are bit for bit datasketch's (tests compare them), so stored
+# signatures and the story index keep matching across the change.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+@dataclass(frozen=True)
+class MinHash:
+    """A text's signature: per permutation, the least permuted hash of its shingles."""
+
+    hashvalues: HashValues
+
+
 @lru_cache(maxsize=1)
-def _template() -> MinHash:
-    """Built once: datasketch would otherwise redraw the permutations for every signature."""
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32)
+def _permutations() -> tuple[HashValues, HashValues]:
+    """(a, b) of the affine permutations h -> a*h + b mod 2^32, drawn as datasketch draws them."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _mixed(hashes: HashValues) -> HashValues:
+    """MurmurHash3's 32-bit finalizer: datasketch mixes every input hash once with it."""
+    shift1, mult1, shift2, mult2 = _FMIX32
+    hashes = hashes ^ (hashes >> shift1)
+    hashes = hashes * mult1
+    hashes = hashes ^ (hashes >> shift2)
+    hashes = hashes * mult2
+    return hashes ^ (hashes >> shift1)
 
 
 def signature(text: str) -> MinHash:
-    template = _template()
-    minhash = MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
-        hashfunc=zlib.crc32,  # deterministic across processes and ~5x cheaper than sha1
-        permutations=template.permutations,
-        scheme=template.scheme,
+    """crc32 of each shingle: deterministic across processes and ~5x cheaper than sha1."""
+    tokens = shingles(text)
+    if not tokens:
+        return MinHash(np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32))
+    hashes = np.fromiter(
+        (zlib.crc32(t.encode("utf-8")) for t in tokens), dtype=np.uint32, count=len(tokens)
     )
-    tokens = sorted(shingles(text))
-    if tokens:
-        minhash.update_batch([t.encode("utf-8") for t in tokens])
-    return minhash
+    a, b = _permutations()
+    permuted = _mixed(hashes).reshape(-1, 1) * a + b  # wraps mod 2^32, as uint32 arithmetic does
+    return MinHash(permuted.min(axis=0))
 
 
 class StoryIndex(Protocol):

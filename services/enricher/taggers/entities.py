@@ -176,10 +176,14 @@ def _cjk_context(text: str, start: int, end: int, neighbours: set[int]) -> bool:
     return left_ok or right_ok if end - start >= 3 else left_ok and right_ok
 
 
+_RANK = {"person": 0, "org": 1, "place": 2}
+
+
 def _pick(entries: tuple[gazetteer.Entry, ...]) -> gazetteer.Entry:
     """Curated people and organisations outrank the package-built place lists."""
-    order = {"person": 0, "org": 1, "place": 2}
-    return min(entries, key=lambda e: (order[e.type], e.canonical is None))
+    if len(entries) == 1:
+        return entries[0]
+    return min(entries, key=lambda e: (_RANK[e.type], e.canonical is None))
 
 
 def _boundary_end(text: str, start: int, end: int, lang: str) -> int | None:

@@ -123,12 +123,11 @@ def long_form(text: str, open_paren: int, short: str) -> int | None:
     base = max(0, open_paren - 160)
     window = words[-min(len(words), len(letters) + 5) :]
     for first in range(len(window) - 1, -1, -1):
+        word = window[first].group()
+        if not word[0].isupper() or word.lower()[0] != letters[0]:
+            continue  # tested before the phrase is joined: most words fail here
         phrase = " ".join(w.group() for w in window[first:]).lower()
-        if (
-            phrase[0] == letters[0]
-            and _in_order(letters, phrase)
-            and window[first].group()[0].isupper()
-        ):
+        if _in_order(letters, phrase):
             return base + window[first].start()
     return None
 

@@ -11,6 +11,7 @@ from services.enricher.taggers import gazetteer
 from shared.models import Entity
 
 ADMIN_SUFFIX = re.compile("^(?:都|府|県|市|町|村|区|郡|省|州|自治区|旗|特別市|特别市|시|군|구|도)")
+_NAME_WORDS = re.compile(r"[\s・]")
 # "cue": a name the sentence types ("partido Morena") outranks a town of the same name.
 _PRIORITY = {"cue": 4, "gazetteer": 3, "rule": 2, "weak": 1}
 
@@ -72,7 +73,7 @@ def name_entities(mentions: list[Mention], lang: str, text: str) -> list[Entity]
 def _group(mentions: list[Mention], lang: str) -> list[tuple[str, list[Mention]]]:
     """Join mentions of one entity: acronyms with full names, surnames with full names."""
     groups: list[tuple[str, list[Mention]]] = []
-    persons: list[list[Mention]] = []
+    persons: list[tuple[list[Mention], list[str]]] = []  # with the words of the full name
     for mention in sorted(mentions, key=lambda m: -(m.end - m.start)):
         home = _find_home(mention, groups, persons, lang)
         if home is not None:
@@ -82,21 +83,20 @@ def _group(mentions: list[Mention], lang: str) -> list[tuple[str, list[Mention]]
         kind = mention.type
         groups.append((kind, members))
         if kind == "person":
-            persons.append(members)
+            persons.append((members, _NAME_WORDS.split(mention.surface)))
     return groups
 
 
 def _find_home(
     mention: Mention,
     groups: list[tuple[str, list[Mention]]],
-    persons: list[list[Mention]],
+    persons: list[tuple[list[Mention], list[str]]],
     lang: str,
 ) -> list[Mention] | None:
     surface = mention.surface
-    for members in persons:
+    for members, tokens in persons:
         full = members[0].surface
         if mention.type == "person" or " " not in surface:
-            tokens = re.split(r"[\s・]", full)
             if surface in tokens[1:] or (
                 surface == tokens[0] and len(tokens) > 1 and mention.type == "person"
             ):

@@ -25,12 +25,14 @@ def person(
     lang: str,
     lowered: set[str],
     text: str,
+    comes_back: bool,
 ) -> list[Candidate]:
     """A person's name by its title, its given name, its speech verb, an apposition or, in
     languages that write nouns in lower case, its form.
 
-    The last guess ('weak') stands only if the surname comes back later in the text, as it
-    does for nearly every person a news story names.
+    The last guess ('weak') stands only if the surname comes back later in the text
+    (`comes_back`), as it does for nearly every person a news story names. `later` holds
+    the words right after the run.
     """
     words = [t.text for t in run]
     if not all(PERSON_TOKEN.match(w) for w in words) or len(words) > 5:
@@ -45,8 +47,7 @@ def person(
     if len(words) == 1:
         return [cand(run, "person", "weak", text)] if spoken else []
     if lang == "en" and not run[0].sentence_start and _name_like(words, lowered):
-        repeated = any(t.text == words[-1] for t in later)
-        return [cand(run, "person", "rule" if repeated else "weak", text)]
+        return [cand(run, "person", "rule" if comes_back else "weak", text)]
     return []
 
 

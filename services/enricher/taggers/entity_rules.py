@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from services.enricher.taggers import entity_context as context
 from services.enricher.taggers import entity_cues as cues
 from services.enricher.taggers.capitalised import Tok, runs, strip
@@ -18,108 +20,109 @@ from services.enricher.taggers.entity_people import (
 _LIST_MARKS = frozenset({",", *cues.LIST_JOINERS})
 
 
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    """One text's tokens and what the rules look up in them, made once per text."""
+
+    text: str
+    lang: str
+    known: dict[tuple[int, int], str]
+    tokens: list[Tok]
+    index: dict[int, int]  # token start -> position
+    last: dict[str, int]  # token text -> position of its last occurrence
+    lowered: set[str]  # words the text writes in lower case
+
+
 def latin_candidates(
     text: str, lang: str, known: dict[tuple[int, int], str], skip_before: int = 0
 ) -> list[Candidate]:
     """Candidates from capitalised runs; runs before `skip_before` (a Title Case headline) are
     left to the gazetteer, since there every word is capitalised."""
     tokens = tokenize(text)
-    index = {tok.start: i for i, tok in enumerate(tokens)}
-    lowered = {tok.text for tok in tokens if tok.text.islower()}
+    doc = _Doc(
+        text,
+        lang,
+        known,
+        tokens,
+        index={tok.start: i for i, tok in enumerate(tokens)},
+        last={tok.text: i for i, tok in enumerate(tokens)},
+        lowered={tok.text for tok in tokens if tok.text.islower()},
+    )
     out: list[Candidate] = []
     for run in runs(tokens, lang):
         if run[0].start < skip_before:
             continue
-        found = _classify_run(run, tokens, index, lang, known, lowered, text)
-        stripped = strip(run, lang)[0]
+        stripped, determiner = strip(run, lang)
+        found = _classify_run(stripped, determiner, doc)
         if not found and stripped:
-            found = _listed_kin(stripped, tokens, index, known, out, text)
+            found = _listed_kin(stripped, doc, out)
         if not found and len(stripped) > 1:
             found = [cand(stripped, "block", "rule", text)]
         out += found
     return finish(out, text, lang, known)
 
 
-def _listed_kin(
-    run: list[Tok],
-    tokens: list[Tok],
-    index: dict[int, int],
-    known: dict[tuple[int, int], str],
-    found: list[Candidate],
-    text: str,
-) -> list[Candidate]:
+def _listed_kin(run: list[Tok], doc: _Doc, found: list[Candidate]) -> list[Candidate]:
     """'Paiporta, Chiva y Utiel', 'Honda, Mazda, Suzuki': a short name listed right after a
     place or an organisation is one of the same kind."""
-    pos = index[run[0].start]
+    tokens = doc.tokens
+    pos = doc.index[run[0].start]
     if len(run) > 3 or pos < 2 or tokens[pos - 1].text not in _LIST_MARKS:
         return []
     prev_end = tokens[pos - 2].end
     plain = all(PERSON_TOKEN.match(t.text) and "-" not in t.text for t in run)
     for kind in ("place", "org"):
-        ends = {e for (_s, e), k in known.items() if k == kind}
+        ends = {e for (_s, e), k in doc.known.items() if k == kind}
         ends |= {c.end for c in found if c.type == kind}
         if prev_end in ends and plain and (kind == "place" or len(run) <= 2):
-            return [cand(run, kind, "rule", text)]
+            return [cand(run, kind, "rule", doc.text)]
     return []
 
 
-def _classify_run(
-    run: list[Tok],
-    tokens: list[Tok],
-    index: dict[int, int],
-    lang: str,
-    known: dict[tuple[int, int], str],
-    lowered: set[str],
-    text: str,
-) -> list[Candidate]:
-    run, determiner = strip(run, lang)
+def _classify_run(run: list[Tok], determiner: str, doc: _Doc) -> list[Candidate]:
+    """`run` stripped of what opens a sentence but names nothing; `determiner`, the article
+    stripped from its start."""
     if not run:
         return []
+    text, lang = doc.text, doc.lang
     title_at = last_title(run)
     if title_at is not None:
         rest = run[title_at + 1 :]
         joined = [i for i, t in enumerate(rest) if t.text in cues.CONNECTORS]
         if joined and rest[0].text in cues.CONNECTORS:
             rest = rest[joined[-1] + 2 :]  # "Chancellor of the Exchequer Rachel Reeves"
-        found = _classify_part(run[:title_at], tokens, index, lang, known, lowered, text, "", False)
+        found = _classify_part(run[:title_at], doc, "", False)
         if rest and all(PERSON_TOKEN.match(t.text) for t in rest) and len(rest) <= 5:
             found.append(cand(rest, "person", "rule", text))
         return found
     if lang == "de" and len(run) > 1 and run[0].text.lower().endswith(cues.ORG_DESCRIPTOR_SUFFIXES):
         return [cand(run[1:], "org", "rule", text)]  # "der Flughafenverband ADV"
-    named = given_name_at(run, known)
+    named = given_name_at(run, doc.known)
     if named:
-        found = _classify_part(run[:named], tokens, index, lang, known, lowered, text, "", False)
+        found = _classify_part(run[:named], doc, "", False)
         return [*found, cand(run[named:], "person", "rule", text)]
-    return _classify_part(run, tokens, index, lang, known, lowered, text, determiner, True)
+    return _classify_part(run, doc, determiner, True)
 
 
-def _classify_part(
-    run: list[Tok],
-    tokens: list[Tok],
-    index: dict[int, int],
-    lang: str,
-    known: dict[tuple[int, int], str],
-    lowered: set[str],
-    text: str,
-    determiner: str,
-    persons: bool,
-) -> list[Candidate]:
+def _classify_part(run: list[Tok], doc: _Doc, determiner: str, persons: bool) -> list[Candidate]:
     if not run:
         return []
+    text, lang, known, tokens = doc.text, doc.lang, doc.known, doc.tokens
     words = [t.text for t in run]
     first, last = words[0], words[-1]
-    pos = index[run[0].start]
+    pos = doc.index[run[0].start]
+    after = doc.index[run[-1].start] + 1
     prev = _prev_word(tokens, pos)
-    nxt = tokens[index[run[-1].start] + 1].text if index[run[-1].start] + 1 < len(tokens) else ""
+    nxt = tokens[after].text if after < len(tokens) else ""
     exact = known.get((run[0].start, run[-1].end))
+    is_org = _is_org(words, lang)
     if len(words) > 1 and (
-        last in cues.EVENT_HEADS or (last in cues.FACILITY_HEADS and not _is_org(words, lang))
+        last in cues.EVENT_HEADS or (last in cues.FACILITY_HEADS and not is_org)
     ):
         return [cand(run, "event", "rule", text)]
     if _defer_to_gazetteer(run, known):
         return []
-    if _is_org(words, lang):
+    if is_org:
         return [_org(run, text, determiner or prev.lower(), lang)]
     if len(words) > 1 and (
         last in cues.PLACE_HEADS_KEPT or first in {"Gulf", "Mount", "Lake", "Sea", "Bay", "Strait"}
@@ -132,29 +135,30 @@ def _classify_part(
         prev == "of" and _prev_word(tokens, pos - 1) in cues.PLACE_OF
     ):
         return [cand(run, "place", "rule", text)]
-    after = index[run[-1].start] + 1
-    by_context = _by_context(run, tokens, index, tokens[after : after + 4], known, exact, text)
+    # The four words after the run are all the context rules read of what follows it.
+    later = tokens[after : after + 4]
+    by_context = _by_context(run, words, prev, doc, pos, later, exact)
     if by_context or exact is not None or not persons:
         return by_context
-    later = tokens[after:]
     titled = title_before(tokens, pos) if len(run) > 1 else ""  # not "president announces Cabinet"
-    return person(run, titled or prev, nxt, later, lang, lowered, text)
+    comes_back = doc.last[last] >= after  # the surname is written again later
+    return person(run, titled or prev, nxt, later, lang, doc.lowered, text, comes_back)
 
 
 def _by_context(
     run: list[Tok],
-    tokens: list[Tok],
-    index: dict[int, int],
+    words: list[str],
+    prev: str,
+    doc: _Doc,
+    pos: int,
     later: list[Tok],
-    known: dict[tuple[int, int], str],
     exact: str | None,
-    text: str,
 ) -> list[Candidate]:
-    """Organisations and places the words around an unknown name reveal."""
-    words = [t.text for t in run]
-    prev = _prev_word(tokens, index[run[0].start])
+    """Organisations and places the words around an unknown name reveal; `words` are the
+    run's, `prev` the word before it and `pos` the position of its first token."""
+    text, known, tokens = doc.text, doc.known, doc.tokens
     generic = len(words) == 1 and words[0] in cues.ORG_HEADS  # "Army chief Gen. Park"
-    cue_prev = prev if prev != "of" else f"of_{_prev_word(tokens, index[run[0].start] - 1)}"
+    cue_prev = prev if prev != "of" else f"of_{_prev_word(tokens, pos - 1)}"
     if (
         exact in {None, "place"}
         and not generic
@@ -202,14 +206,16 @@ def _prev_word(tokens: list[Tok], pos: int) -> str:
 
 
 def _is_org(words: list[str], lang: str) -> bool:
+    if len(words) < 2:
+        return False  # every rule reads a head word and another
     first, last = words[0], words[-1]
-    if len(words) > 1 and last in cues.ORG_HEADS:
+    if last in cues.ORG_HEADS:
         return True
     if len(words) > 2 and last == "Power" and words[-2] in {"Electric", "Energy", "Nuclear"}:
         return True  # "Kyushu Electric Power"; a lone "Power" is as often a surname
-    if len(words) > 1 and last.lower().endswith(cues.ORG_HEAD_SUFFIXES) and lang == "de":
+    if last.lower().endswith(cues.ORG_HEAD_SUFFIXES) and lang == "de":
         return True
-    if first in cues.ORG_HEADS and len(words) > 1:
+    if first in cues.ORG_HEADS:
         return (
             lang != "en"
             or words[1] in cues.CONNECTORS

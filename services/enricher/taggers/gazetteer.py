@@ -8,6 +8,8 @@ from importlib import resources
 
 import ahocorasick
 
+from services.enricher.taggers.automata import SplitAutomaton
+
 EntityType = str  # "person" | "org" | "place"
 
 
@@ -53,14 +55,14 @@ def is_acronym(surface: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def automaton() -> ahocorasick.Automaton:
+def automaton() -> SplitAutomaton:
     """Built once per process from the shipped lists; curated lists override package data.
 
     Lines stream straight into the trie, which stores ints (a slot of `_meanings()` and the
     surface length): holding 117k surfaces as Python objects would cost ~50 MB of the
     enricher's 200 MB budget.
     """
-    auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    auto = SplitAutomaton(ahocorasick.STORE_INTS, length=lambda value: value % _LENGTHS)
     meanings = _meanings()
     slots: dict[tuple[Entry, ...], int] = {}
 

@@ -14,9 +14,11 @@ from functools import lru_cache
 import yake
 
 from services.enricher.taggers.scripts import HAN
+from services.enricher.taggers.yake_scores import Ranker
 
-# YAKE costs ~1 ms per 100 characters (networkx and numpy per term): the headline, where a
-# news story states its key terms, is about 70 characters.
+# YAKE costs ~1 ms per 100 characters (networkx and numpy per term; yake_scores.py ranks as it
+# does at a third of that): the headline, where a news story states its key terms, is about
+# 70 characters.
 SAMPLE_CHARS = 72
 # A name in the headline comes back within the first paragraphs: reading them is enough.
 NAMES_CHARS = 800
@@ -39,6 +41,18 @@ def _extractor(lang: str) -> yake.KeywordExtractor:
     return yake.KeywordExtractor(lan=lang, n=2, top=TOP + 4, dedupLim=0.8, windowsSize=1)
 
 
+@lru_cache(maxsize=32)
+def _ranker(lang: str) -> Ranker:
+    return Ranker(_extractor(lang))
+
+
+@lru_cache(maxsize=1024)
+def _ranked(lang: str, prepared: str) -> tuple[str, ...]:
+    """YAKE's phrases for a sample, best first. Remembered: the versions and rewrites of a
+    story often share its headline, and ranking is most of what keywords cost."""
+    return tuple(phrase for phrase, _score in _ranker(lang)(prepared))
+
+
 def extract_keywords(text: str, language: str | None, top: int = TOP) -> list[str]:
     """Up to `top` key phrases, best first, as they are written in the text."""
     if language in {"ja", "zh"}:
@@ -52,7 +66,7 @@ def extract_keywords(text: str, language: str | None, top: int = TOP) -> list[st
     written_words, prepared_words = _Words(sample), _Words(prepared)
     lowered = ""
     written: list[str] = []
-    for phrase, _score in _extractor(lang).extract_keywords(prepared):
+    for phrase in _ranked(lang, prepared):
         if not _one_kind(phrase):
             continue
         if " " not in phrase and phrase.islower():

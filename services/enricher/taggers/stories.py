@@ -15,12 +15,10 @@ import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 128
 LSH_THRESHOLD = 0.2  # recall first: LSH only proposes, the Jaccard check below decides
@@ -39,15 +37,26 @@ CANDIDATES = 8
 # list every story of the window. Twice CANDIDATES so one crowded bucket cannot fill the list.
 STORIES_PER_BUCKET = 16
 
-HashValues = npt.NDArray[np.unsignedinteger[Any]]  # uint32 for datasketch's default scheme
+HashValues = npt.NDArray[np.unsignedinteger[Any]]  # uint32, as datasketch's default scheme
+
+
+class Signature(Protocol):
+    """What placing reads of a MinHash (duplicates.MinHash, or datasketch's)."""
+
+    @property
+    def hashvalues(self) -> HashValues: ...
+
+
 SampleLoader = Callable[[Collection[str]], dict[str, "Sample"]]
 
 
-@lru_cache(maxsize=1)
+# (bands, rows per band) that datasketch's MinHashLSH finds best for LSH_THRESHOLD and
+# NUM_PERM (a test checks they still agree): asking it at run time costs importing scipy.
+BANDS, ROWS = 28, 2
+
+
 def band_layout() -> tuple[int, int]:
-    """(bands, rows per band) that datasketch finds best for the threshold."""
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    return lsh.b, lsh.r
+    return BANDS, ROWS
 
 
 def buckets(hashvalues: HashValues) -> list[str]:
@@ -65,7 +74,7 @@ class Placement:
     """An article to place; no signature means a kill notice, which only looks its key up."""
 
     key: str
-    minhash: MinHash | None
+    minhash: Signature | None
     published_at: datetime | None
     anchors: frozenset[str] = frozenset()
 

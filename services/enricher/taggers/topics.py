@@ -10,6 +10,7 @@ from importlib import resources
 
 import ahocorasick
 
+from services.enricher.taggers.automata import SplitAutomaton
 from shared.models import Subject
 
 LABELS: dict[str, str] = {
@@ -57,7 +58,7 @@ class _Term:
 
 
 @lru_cache(maxsize=1)
-def _automaton() -> ahocorasick.Automaton:
+def _automaton() -> SplitAutomaton:
     """Every lexicon term of every language in one automaton, built once per process."""
     terms: dict[str, list[_Term]] = defaultdict(list)
     text = (resources.files("services.enricher") / "data" / "topics.tsv").read_text("utf-8")
@@ -70,29 +71,29 @@ def _automaton() -> ahocorasick.Automaton:
             key = word.rstrip("*").lower()
             cjk = not key.isascii() and not re.search(r"[a-zà-ÿ]", key)
             terms[key].append(_Term(f"{code}000000", prefix, cjk))
-    automaton = ahocorasick.Automaton()
+    automaton = SplitAutomaton(ahocorasick.STORE_ANY, length=lambda value: int(value[0]))
     for key, values in terms.items():
-        automaton.add_word(key, (len(key), tuple(values)))
+        automaton.add_word(key, (len(key), tuple(values), any(t.cjk for t in values)))
     automaton.make_automaton()
     return automaton
 
 
 def keyword_scores(text: str) -> dict[str, float]:
-    """Lexicon hits per top-level code; Latin terms must start (and unless * end) a word."""
+    """Lexicon hits per top-level code; Latin terms must start (and unless * end) a word.
+
+    A hit counts once per code however many of its terms agree.
+    """
     scores: dict[str, float] = defaultdict(float)
     lowered = text.lower()
-    for end, (length, values) in _automaton().iter(lowered):
+    for end, (length, values, cjk) in _automaton().iter(lowered):
         start = end - length + 1
-        before = lowered[start - 1] if start else " "
-        after = lowered[end + 1] if end + 1 < len(lowered) else " "
-        seen: set[str] = set()
-        for term in values:
-            if term.code in seen:
-                continue
-            if not term.cjk and (before.isalnum() or (not term.prefix and after.isalnum())):
-                continue
-            seen.add(term.code)
-            scores[term.code] += 1.0
+        inside = start > 0 and lowered[start - 1].isalnum()
+        if inside and not cjk:
+            continue  # most hits: a Latin term inside a longer word ('ai' in 'said')
+        glued = end + 1 < len(lowered) and lowered[end + 1].isalnum()
+        codes = {t.code for t in values if t.cjk or not (inside or (not t.prefix and glued))}
+        for code in codes:
+            scores[code] += 1.0
     return scores
 
 
