@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.enricher.handlers import Enricher
+from services.enricher.handlers import Enricher, warm_up
 from services.enricher.store import EnricherStore
 from services.enricher.story_index import RedisStoryIndex
 from shared.broker import document_consumer, make_broker, make_redis
@@ -55,6 +55,7 @@ def build_app(settings: Settings) -> FastAPI:
         redis=redis,
         metrics=metrics,
         runners=runners,
+        on_start=[warm_up],
     )
     return build_service_app(
         rt,
