@@ -47,9 +47,9 @@ class MemoryWatch:
 
 
 def enricher_durations(log: Path, ids: list[str]) -> list[float]:
-    """`duration_ms` the enricher logged per article (its batch's tagging and publishing,
-    without the wait in the stream), in the order of `ids`; articles it did not log are
-    left out."""
+    """What each article cost the enricher: its batch's logged `duration_ms` (tagging and
+    publishing, without the wait in the stream) over the batch's size, in the order of
+    `ids`; articles it did not log are left out."""
     wanted = set(ids)
     found: dict[str, float] = {}
     with log.open("rb") as lines:
@@ -58,7 +58,8 @@ def enricher_durations(log: Path, ids: list[str]) -> list[float]:
                 continue
             doc = orjson.loads(line)
             if doc.get("article_id") in wanted and "duration_ms" in doc:
-                found.setdefault(doc["article_id"], float(doc["duration_ms"]))
+                share = float(doc["duration_ms"]) / max(1, int(doc.get("batch") or 1))
+                found.setdefault(doc["article_id"], share)
     return [found[i] for i in ids if i in found]
 
 
