@@ -112,8 +112,8 @@ async def load_articles(store: RankingStore, count: int) -> None:
 async def load_articles_into(shards: RankingShards, count: int) -> None:
     """The same articles as `load_articles`, each in its shard's store."""
     rng = random.Random(7)
-    for start in range(0, count, 500):
-        batch = [make_article(n, rng) for n in range(start, min(count, start + 500))]
+    for start in range(0, count, 50):  # 50 at once: a pool's connections are bounded
+        batch = [make_article(n, rng) for n in range(start, min(count, start + 50))]
         await asyncio.gather(*(shards.store_for(a.id).upsert_article(a) for a in batch))
 
 
