@@ -74,6 +74,7 @@ async def _status(settings: Settings) -> int:
     redis = make_redis(settings)
     try:
         rows = await stream_status(redis, settings.keys.streams())
+        held = await _held_articles(redis, settings)
     finally:
         await redis.aclose()
     print(
@@ -88,8 +89,26 @@ async def _status(settings: Settings) -> int:
             f"{oldest:>8} {r.consumers:>9} {r.dlq:>5}"
         )
     print()
+    print(_held_line(held, settings))
+    print()
     print("\n".join(_service_health(settings)))
     return 0
+
+
+async def _held_articles(redis: RedisClient, settings: Settings) -> int:
+    """Articles ranking holds views for (it does not know them yet), over every shard."""
+    keys = [shard.ranking("held") for shard in settings.keys.all_shards()]
+    return sum([int(await redis.zcard(key)) for key in keys])
+
+
+def _held_line(held: int, settings: Settings) -> str:
+    """Why it matters: a count near the cap means views of new articles start counting
+    nowhere; a count that never falls means articles whose views arrive never do."""
+    hold_h = settings.views_hold_s / 3600
+    return (
+        f"views held for articles ranking does not know yet: {held} articles "
+        f"(cap {settings.views_hold_max_articles}, each held {hold_h:g} h from its first view)"
+    )
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:

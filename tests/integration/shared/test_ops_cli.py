@@ -36,6 +36,17 @@ def test_status_shows_length_lag_pending_and_dead_letters(
     assert "ingest" in out  # service health lines follow the table
 
 
+def test_status_says_how_many_articles_have_views_held(
+    env: redis.Redis, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.zadd(settings.keys.ranking("held"), {"a1": 1e12, "a2": 1e12, "a3": 1e12})
+    assert main(["status"]) == 0
+    (line,) = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("views held")]
+    assert ": 3 articles" in line
+    assert "cap 100000" in line
+    assert "1 h" in line
+
+
 def test_dlq_list_show_retry_purge(
     env: redis.Redis, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -144,18 +144,10 @@ if mode == 'top' then
   return out
 end
 
--- above: how many of the scope's articles rank above (views, id) in the window, in ZREVRANGE
--- order (more views, or as many and a greater id): another shard's part of an article's rank.
-if mode == 'above' then
-  local v0, id = tonumber(ARGV[13]), ARGV[14]
+-- How many of the scope's members rank above (v0, id) in the window, in ZREVRANGE order
+-- (more views, or as many and a greater id), reading each member's score once.
+local function members_above(v0, id)
   local count = 0
-  if scope == 'site' then
-    count = redis.call('ZCOUNT', src, '(' .. ARGV[13], '+inf')
-    for _, m in ipairs(redis.call('ZRANGEBYSCORE', src, ARGV[13], ARGV[13])) do
-      if m > id then count = count + 1 end
-    end
-    return count
-  end
   local members = redis.call('ZRANGE', P .. 'mem:' .. scope, 0, -1)
   for k = 1, #members, 1000 do
     local last = math.min(k + 999, #members)
@@ -166,6 +158,20 @@ if mode == 'above' then
     end
   end
   return count
+end
+
+-- above: how many of the scope's articles rank above (views, id) in the window, in ZREVRANGE
+-- order (more views, or as many and a greater id): another shard's part of an article's rank.
+if mode == 'above' then
+  local v0, id = tonumber(ARGV[13]), ARGV[14]
+  if scope == 'site' then
+    local count = redis.call('ZCOUNT', src, '(' .. ARGV[13], '+inf')
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', src, ARGV[13], ARGV[13])) do
+      if m > id then count = count + 1 end
+    end
+    return count
+  end
+  return members_above(v0, id)
 end
 
 -- rank: 0-based place of an article in its scope's window list (-1 if it has no views
@@ -186,15 +192,7 @@ if mode == 'rank' then
       end
     end
   else
-    local v0, members = tonumber(mine), redis.call('ZRANGE', mem, 0, -1)
-    for k = 1, #members, 1000 do
-      local last = math.min(k + 999, #members)
-      local scores = redis.call('ZMSCORE', src, unpack(members, k, last))
-      for j = k, last do
-        local v = tonumber(scores[j - k + 1] or -1)
-        if v > v0 or (v == v0 and members[j] > id) then place = place + 1 end
-      end
-    end
+    place = members_above(tonumber(mine), id)
   end
   return {place, mine}
 end
