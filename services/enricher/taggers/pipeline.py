@@ -19,7 +19,7 @@ from shared.models import Article, Entity, Tags, TagSubject, Topic
 
 # Bump whenever a tagger, its data or its thresholds change: replays then re-tag, and stored
 # tags say which rules made them.
-ENRICHER_VERSION = "1.1.0"
+ENRICHER_VERSION = "1.2.0"
 HEADLINE_SEPARATOR = "\n\n"
 
 
@@ -103,7 +103,9 @@ def _draft(
         dateline = find_dateline(article.body_text)
     with _Timed(timings, "topics"):
         hints = [article.section or "", *article.keywords]
-        found_topics = topics.classify(article.headline, article.body_text, article.subjects, hints)
+        found_topics = topics.classify(
+            article.headline, article.body_text, article.subjects, hints, language
+        )
     with _Timed(timings, "entities"):
         entities = _entities(text, language, _shift(dateline, body_at), len(article.headline))
     story_from = dateline.end if dateline else 0

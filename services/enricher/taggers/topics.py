@@ -55,6 +55,7 @@ class _Term:
     code: str
     prefix: bool
     cjk: bool
+    language: str
 
 
 @lru_cache(maxsize=1)
@@ -65,12 +66,12 @@ def _automaton() -> SplitAutomaton:
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
-        code, _lang, words = line.split("\t")
+        code, language, words = line.split("\t")
         for word in words.split("|"):
             prefix = word.endswith("*")
             key = word.rstrip("*").lower()
             cjk = not key.isascii() and not re.search(r"[a-zà-ÿ]", key)
-            terms[key].append(_Term(f"{code}000000", prefix, cjk))
+            terms[key].append(_Term(f"{code}000000", prefix, cjk, language))
     automaton = SplitAutomaton(ahocorasick.STORE_ANY, length=lambda value: int(value[0]))
     for key, values in terms.items():
         automaton.add_word(key, (len(key), tuple(values), any(t.cjk for t in values)))
@@ -78,11 +79,22 @@ def _automaton() -> SplitAutomaton:
     return automaton
 
 
-def keyword_scores(text: str) -> dict[str, float]:
+@lru_cache(maxsize=1)
+def lexicon_languages() -> frozenset[str]:
+    text = (resources.files("services.enricher") / "data" / "topics.tsv").read_text("utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return frozenset(row[1] for row in rows)
+
+
+def keyword_scores(text: str, language: str | None = None) -> dict[str, float]:
     """Lexicon hits per top-level code; Latin terms must start (and unless * end) a word.
 
-    A hit counts once per code however many of its terms agree.
+    Only the terms of the text's own language count when it has a lexicon: a word of one
+    language is often another word in the next (French "prix" in "Grand Prix", Portuguese
+    "real" in "Real Madrid", German "christ" in "Christian"). A hit counts once per code
+    however many of its terms agree.
     """
+    lexicon = _lexicon_of(language)
     scores: dict[str, float] = defaultdict(float)
     lowered = text.lower()
     for end, (length, values, cjk) in _automaton().iter(lowered):
@@ -91,10 +103,22 @@ def keyword_scores(text: str) -> dict[str, float]:
         if inside and not cjk:
             continue  # most hits: a Latin term inside a longer word ('ai' in 'said')
         glued = end + 1 < len(lowered) and lowered[end + 1].isalnum()
-        codes = {t.code for t in values if t.cjk or not (inside or (not t.prefix and glued))}
+        codes = {
+            t.code
+            for t in values
+            if (lexicon is None or t.language == lexicon)
+            and (t.cjk or not (inside or (not t.prefix and glued)))
+        }
         for code in codes:
             scores[code] += 1.0
     return scores
+
+
+def _lexicon_of(language: str | None) -> str | None:
+    """The lexicon to read a text with: its language's, or every one (None) when the
+    language is unknown or has no lexicon of its own."""
+    base = (language or "").split("-")[0].lower()
+    return base if base in lexicon_languages() else None
 
 
 def wire_codes(subjects: list[Subject]) -> list[str]:
@@ -116,13 +140,19 @@ def wire_codes(subjects: list[Subject]) -> list[str]:
 
 
 def classify(
-    headline: str, body: str, subjects: list[Subject], hints: list[str] | None = None
+    headline: str,
+    body: str,
+    subjects: list[Subject],
+    hints: list[str] | None = None,
+    language: str | None = None,
 ) -> list[TopicScore]:
-    """Up to three topics, primary first, scored 0..1 relative to the primary."""
+    """Up to three topics, primary first, scored 0..1 relative to the primary. Hints (the
+    section, the wire's keywords) are read with every lexicon: sites often name sections
+    in English whatever the article's language."""
     lead, _, rest = body.partition("\n")
     totals: dict[str, float] = defaultdict(float)
     for weight, part in ((HEADLINE_WEIGHT, headline), (LEAD_WEIGHT, lead), (BODY_WEIGHT, rest)):
-        for code, hits in keyword_scores(part).items():
+        for code, hits in keyword_scores(part, language).items():
             totals[code] += weight * hits
     for hint in hints or []:
         for code, hits in keyword_scores(hint).items():

@@ -33,3 +33,9 @@ def test_entity_targets(report: dict[str, Any]) -> None:
     assert report["entities"]["en/all"]["f1"] >= 0.90
     assert report["entities"]["other/all"]["f1"] >= 0.85
     assert report["entities"]["all/all"]["precision"] >= 0.90
+
+
+def test_topics_hold_on_text_they_were_not_tuned_on(report: dict[str, Any]) -> None:
+    """0.80 before each text was read with its own language's lexicon (0.90 after); the
+    issue's goal for hidden sets is 0.93, which this set does not reach yet."""
+    assert report["topic_top1_accuracy"] >= 0.88

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.enricher.taggers.topics import LABELS, classify, wire_codes
+from services.enricher.taggers.topics import LABELS, classify, keyword_scores, wire_codes
 from shared.models import Subject
 
 
@@ -72,3 +72,43 @@ def test_labels_cover_the_seventeen_top_levels() -> None:
 
 def test_nothing_to_go_on_gives_no_topic() -> None:
     assert classify("", "", []) == []
+
+
+@pytest.mark.parametrize(
+    ("headline", "body", "language", "primary"),
+    [
+        # French "prix" (price) is not economy in an English Grand Prix report.
+        (
+            "Verstappen wins Japanese Grand Prix",
+            "The Dutchman led the race from pole and his team took the championship lead.",
+            "en",
+            "15",
+        ),
+        # Portuguese "real" (the currency) is not economy in Spanish football.
+        (
+            "El Real Madrid gana la final",
+            "El equipo del entrenador ganó el título de la temporada.",
+            "es",
+            "15",
+        ),
+        # French "vent" (wind) is a word of its own, not the start of "ventes" (sales).
+        ("LVMH voit ses ventes reculer", "Le groupe publie son chiffre d'affaires.", "fr", "04"),
+    ],
+)
+def test_a_text_is_read_with_its_own_language_lexicon(
+    headline: str, body: str, language: str, primary: str
+) -> None:
+    found = classify(headline, body, [], language=language)
+    assert found[0].code == f"medtop:{primary}000000"
+
+
+def test_an_unknown_language_is_read_with_every_lexicon() -> None:
+    assert keyword_scores("streik", "nl") == keyword_scores("streik", None)
+    assert keyword_scores("streik", None) == {"09000000": 1.0}
+    assert keyword_scores("streik", "en") == {}
+
+
+def test_english_function_words_are_no_topic() -> None:
+    """'won' (the currency) and 'who' (the agency) were lexicon terms; as English words they
+    tagged every sports result and every quote."""
+    assert keyword_scores("the team who won", "en") == {"15000000": 1.0}
