@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.pipeline.corpus import repo_articles  # noqa: E402
 from services.enricher.taggers.duplicates import MemoryStoryIndex  # noqa: E402
 from services.enricher.taggers.pipeline import tag_article  # noqa: E402
 from shared.models import Article  # noqa: E402
@@ -38,27 +39,15 @@ def corpus() -> list[Article]:
 
 def _build_corpus() -> list[Article]:
     """Real articles, each cut or repeated to about 1.5 KB of body text."""
-    from services.ingest.parsers import parse_bytes
-    from shared.errors import ParseError
-
     out: list[Article] = []
-    for folder in ("tests/data/eval/dev", "tests/data/wire"):
-        for path in sorted((ROOT / folder).rglob("*")):
-            if not path.is_file() or path.suffix in {".md", ".jsonl"}:
-                continue
-            try:
-                items = parse_bytes(path.read_bytes(), filename=path.name)
-            except ParseError:
-                continue
-            for item in items:
-                article = item.article
-                if article is None or len(article.body_text.encode()) < 300:
-                    continue
-                body = article.body_text
-                while len(body.encode()) < TARGET_BYTES:
-                    body += "\n\n" + article.body_text
-                body = body.encode()[:TARGET_BYTES].decode("utf-8", "ignore")
-                out.append(article.model_copy(update={"body_text": body}))
+    for article in repo_articles(ROOT):
+        if len(article.body_text.encode()) < 300:
+            continue
+        body = article.body_text
+        while len(body.encode()) < TARGET_BYTES:
+            body += "\n\n" + article.body_text
+        body = body.encode()[:TARGET_BYTES].decode("utf-8", "ignore")
+        out.append(article.model_copy(update={"body_text": body}))
     return out
 
 

@@ -238,9 +238,10 @@ def start_ingest(port: int, prefix: str, args: argparse.Namespace) -> subprocess
     return subprocess.Popen(argv, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
 
 
-async def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
+async def wait_ready(port: int, proc: subprocess.Popen[bytes], attempts: int = 200) -> None:
+    """Until ingest's /health/ready answers 200, every 50 ms; exits if ingest died."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        for _ in range(200):
+        for _ in range(attempts):
             if proc.poll() is not None:
                 raise SystemExit("ingest exited at start-up")
             try:

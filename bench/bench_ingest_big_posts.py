@@ -33,6 +33,7 @@ import redis.asyncio as aioredis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_ingest import wait_ready  # noqa: E402
 from newsdesk.redis_server import free_port, start_redis  # noqa: E402
 from shared.keys import Keys  # noqa: E402
 
@@ -219,20 +220,6 @@ def start_ingest(port: int, redis_url: str, prefix: str) -> subprocess.Popen[byt
     return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
-async def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        for _ in range(400):
-            if proc.poll() is not None:
-                raise SystemExit("ingest exited at start-up")
-            try:
-                if (await http.get("/health/ready")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.05)
-    raise SystemExit("ingest did not become ready")
-
-
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = start_redis(free_port(), Path(tmp), fsync="no")
@@ -242,7 +229,7 @@ async def main(args: argparse.Namespace) -> None:
         port = free_port()
         proc = start_ingest(port, server.url, args.prefix)
         try:
-            await wait_ready(port, proc)
+            await wait_ready(port, proc, attempts=400)
             print(
                 f"big posts: {args.posts} at once per case, 1 ingest worker, "
                 f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}"

@@ -12,11 +12,14 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.models import Article
 
 TARGET_BYTES = 1500
 SHARE_SWAPPED = 0.6
@@ -110,12 +113,11 @@ def english_sentences(bodies: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def load_pool(root: Path) -> Pool:
-    """Every English sentence of the wire fixtures and the labelled dev set in `root`."""
+def repo_articles(root: Path) -> Iterator[Article]:
+    """Every article the labelled dev set and the wire fixtures in `root` parse into."""
     from services.ingest.parsers import parse_bytes
     from shared.errors import ParseError
 
-    bodies: list[str] = []
     for folder in ("tests/data/eval/dev", "tests/data/wire"):
         for path in sorted((root / folder).rglob("*")):
             if not path.is_file() or path.suffix in {".md", ".jsonl"}:
@@ -124,8 +126,12 @@ def load_pool(root: Path) -> Pool:
                 items = parse_bytes(path.read_bytes(), filename=path.name)
             except ParseError:
                 continue
-            bodies += [i.article.body_text for i in items if i.article is not None]
-    return build_pool(english_sentences(bodies))
+            yield from (i.article for i in items if i.article is not None)
+
+
+def load_pool(root: Path) -> Pool:
+    """Every English sentence of the wire fixtures and the labelled dev set in `root`."""
+    return build_pool(english_sentences(a.body_text for a in repo_articles(root)))
 
 
 def _headline(sentence: str, rng: random.Random) -> str:
