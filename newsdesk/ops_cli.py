@@ -10,6 +10,7 @@ import httpx
 import orjson
 
 from newsdesk.runner import SERVICES
+from services.ranking.store.shards import RankingShards
 from shared.broker import RedisClient, make_redis
 from shared.deadletter import (
     get_dead_letter,
@@ -74,7 +75,7 @@ async def _status(settings: Settings) -> int:
     redis = make_redis(settings)
     try:
         rows = await stream_status(redis, settings.keys.streams())
-        held = await _held_articles(redis, settings)
+        held = await RankingShards.of(redis, settings.keys).held_articles()
     finally:
         await redis.aclose()
     print(
@@ -93,12 +94,6 @@ async def _status(settings: Settings) -> int:
     print()
     print("\n".join(_service_health(settings)))
     return 0
-
-
-async def _held_articles(redis: RedisClient, settings: Settings) -> int:
-    """Articles ranking holds views for (it does not know them yet), over every shard."""
-    keys = [shard.ranking("held") for shard in settings.keys.all_shards()]
-    return sum([int(await redis.zcard(key)) for key in keys])
 
 
 def _held_line(held: int, settings: Settings) -> str:
