@@ -59,14 +59,23 @@ class _Term:
 
 
 @lru_cache(maxsize=1)
+def _rows() -> tuple[tuple[str, str, str], ...]:
+    """topics.tsv's (code, language, terms) rows, read once per process."""
+    text = (resources.files("services.enricher") / "data" / "topics.tsv").read_text("utf-8")
+    lines = (line for line in text.splitlines() if line and not line.startswith("#"))
+    return tuple((code, language, words) for code, language, words in map(_split, lines))
+
+
+def _split(line: str) -> tuple[str, str, str]:
+    code, language, words = line.split("\t")
+    return code, language, words
+
+
+@lru_cache(maxsize=1)
 def _automaton() -> SplitAutomaton:
     """Every lexicon term of every language in one automaton, built once per process."""
     terms: dict[str, list[_Term]] = defaultdict(list)
-    text = (resources.files("services.enricher") / "data" / "topics.tsv").read_text("utf-8")
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        code, language, words = line.split("\t")
+    for code, language, words in _rows():
         for word in words.split("|"):
             prefix = word.endswith("*")
             key = word.rstrip("*").lower()
@@ -81,9 +90,7 @@ def _automaton() -> SplitAutomaton:
 
 @lru_cache(maxsize=1)
 def lexicon_languages() -> frozenset[str]:
-    text = (resources.files("services.enricher") / "data" / "topics.tsv").read_text("utf-8")
-    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
-    return frozenset(row[1] for row in rows)
+    return frozenset(language for _code, language, _words in _rows())
 
 
 def keyword_scores(text: str, language: str | None = None) -> dict[str, float]:
