@@ -84,11 +84,20 @@ async def stream_status(redis: RedisClient, streams: list[str]) -> list[GroupSta
 async def rewind_group(redis: RedisClient, stream: str, group: str, start: str) -> str:
     """Makes the group deliver again every entry from `start` on (XGROUP SETID just before
     it). Entries already pending stay pending and are reclaimed as usual."""
-    ms, _, seq = start.partition("-")
-    before = (
-        "0"
-        if start == "0"
-        else (f"{ms}-{int(seq) - 1}" if seq and int(seq) > 0 else f"{max(int(ms) - 1, 0)}-0")
-    )
+    before = _just_before(start)
     await redis.xgroup_setid(stream, group, before)
     return before
+
+
+MAX_SEQ = 2**64 - 1  # a stream id's sequence part is an unsigned 64-bit number
+
+
+def _just_before(start: str) -> str:
+    """The greatest id below `start`: `ms-(seq-1)`, or for `ms-0` the last id the previous
+    millisecond can hold (`(ms-1)-0` would deliver that millisecond's later entries again)."""
+    ms, _, seq = start.partition("-")
+    if int(seq or 0) > 0:
+        return f"{ms}-{int(seq) - 1}"
+    if int(ms) > 0:
+        return f"{int(ms) - 1}-{MAX_SEQ}"
+    return "0"

@@ -80,6 +80,22 @@ def test_dlq_list_show_retry_purge(
     assert env.xlen(dlq_name(raw)) == 0
 
 
+def test_replay_from_a_millisecond_start_delivers_nothing_before_it(
+    env: redis.Redis, settings: Settings
+) -> None:
+    """Entries of the previous millisecond with a sequence above 0 stay delivered (the
+    rewind once stopped at `(ms-1)-0` and re-delivered them)."""
+    raw = settings.keys.raw
+    env.xgroup_create(raw, GROUP_ENRICHER, id="0", mkstream=True)
+    for entry_id in ("5-0", "5-1", "5-2", "6-0", "6-1"):
+        env.xadd(raw, {"n": entry_id}, id=entry_id)
+    read = env.xreadgroup(GROUP_ENRICHER, "c1", {raw: ">"}, count=10)
+    env.xack(raw, GROUP_ENRICHER, *[i for i, _ in read[0][1]])
+    assert main(["replay", "--stream", "articles.raw", "--from", "6-0"]) == 0
+    again = env.xreadgroup(GROUP_ENRICHER, "c1", {raw: ">"}, count=10)
+    assert [i.decode() for i, _ in again[0][1]] == ["6-0", "6-1"]
+
+
 def test_replay_rewinds_the_group(
     env: redis.Redis, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
