@@ -38,7 +38,7 @@ if retire_at > 0 then redis.call('ZADD', KEYS[3], retire_at, id) end
 if mode == 'kill' then
   redis.call('SET', art, cjson.encode({id = id, killed = true, version = version}))
   redis.call('HDEL', live, id)
-  for _, scope in ipairs(old_scopes) do leave_scope(P, id, scope) end
+  leave_scopes(P, id, old_scopes)
   for _, key in ipairs(scrub) do redis.call('ZREM', key, id) end
   drop_counts(P, id)  -- held views and their readers too
   return 'killed'
@@ -69,13 +69,16 @@ end
 local wanted, had = {}, {}
 for _, s in ipairs(new_scopes) do wanted[s] = true end
 for _, s in ipairs(old_scopes) do had[s] = true end
-for _, s in ipairs(old_scopes) do if not wanted[s] then leave_scope(P, id, s) end end
+local leaving, joining = {}, {}
+for _, s in ipairs(old_scopes) do if not wanted[s] then leaving[#leaving + 1] = s end end
+leave_scopes(P, id, leaving)
 for _, s in ipairs(new_scopes) do
   if not had[s] then
     redis.call('ZADD', P .. 'mem:' .. s, published, id)
-    drop_scope_caches(P, s)
+    joining[#joining + 1] = s
   end
 end
+drop_scope_caches(P, joining)
 redis.call('SET', art, doc)
 redis.call('HSET', live, id, table.concat(new_scopes, '\n'))
 if #labels > 0 then redis.call('HSET', KEYS[4], unpack(labels)) end

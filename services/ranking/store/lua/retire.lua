@@ -18,7 +18,7 @@ for _, id in ipairs(due) do
     kept = kept + 1
   else
     local scopes = split(redis.call('HGET', KEYS[4], id) or '', '\n')
-    for _, scope in ipairs(scopes) do leave_scope(P, id, scope) end
+    leave_scopes(P, id, scopes)
     redis.call('HDEL', KEYS[4], id)
     redis.call('DEL', P .. 'art:' .. id)
     drop_counts(P, id)
