@@ -1,10 +1,11 @@
 """The story index in Redis, so every enricher replica places articles in the same clusters.
 
-A batch of articles costs three round trips, whatever its size or its stories' sizes: one
-script reads the batch's records and LSH buckets (story_read.lua), one the samples of the
-stories those propose (story_samples.lua), and one writes back, as one atomic step, what
-placing the batch in memory changed (story_write.lua). A story that an earlier article of the
-batch promotes into a later one's candidates without having been read costs one more read.
+A batch of articles costs two round trips, whatever its size or its stories' sizes: one
+script reads the batch's records, its LSH buckets and the samples of the stories those
+propose (story_read.lua ranks the candidates as `StoryState.candidates` does), and one writes
+back, as one atomic step, what placing the batch in memory changed (story_write.lua). A story
+the read did not return (an earlier article of the batch promoted it into a later one's
+candidates) costs one more read (story_samples.lua).
 
 Keys (shared/keys.py), each bounded: `story:<article>` hash (story id, publication time)
 outlives the window so a late correction still finds the story of its first version;
@@ -18,6 +19,7 @@ bound. Blocking calls: the enricher runs tagging in a worker thread.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
@@ -51,6 +53,8 @@ _PUSHED = b"n"
 # Samples read per article before placing a batch: more than are compared, because articles
 # placed earlier in the batch can reorder the candidates of later ones (a miss costs a read).
 PREFETCH = 2 * CANDIDATES
+# Representatives kept unpacked (~1.3 KB each).
+UNPACKED = 4096
 
 
 class RedisStoryIndex:
@@ -75,7 +79,7 @@ class RedisStoryIndex:
         """Place a batch in order, exactly as placing its articles one by one would."""
         ids = [buckets(p.hashvalues()) if p.minhash is not None else [] for p in placements]
         state = StoryState(load=self._samples, clock=self.clock)
-        self._read(state, [p.key for p in placements], {b for i in ids for b in i})
+        self._read(state, placements, ids)
         proposed: list[str] = []
         for p, found in zip(placements, ids, strict=True):
             known = state.records.get(p.key)
@@ -85,20 +89,27 @@ class RedisStoryIndex:
         self._write(state)
         return matches
 
-    def _read(self, state: StoryState, keys: list[str], bucket_ids: Collection[str]) -> None:
-        unique = list(dict.fromkeys(keys))
-        ordered = list(bucket_ids)
+    def _read(
+        self, state: StoryState, placements: Sequence[Placement], ids: Sequence[Sequence[str]]
+    ) -> None:
+        unique = list(dict.fromkeys(p.key for p in placements))
+        position = {b: n for n, b in enumerate(dict.fromkeys(b for i in ids for b in i), 1)}
         names = [self.keys.story(k) for k in unique]
-        names += [self.keys.story_bucket(b) for b in ordered]
-        records, rows = cast(list[Any], self._read_script(keys=names, args=[len(unique)]))
+        names += [self.keys.story_bucket(b) for b in position]
+        args: list[Any] = [len(unique), self.keys.story_sample(""), PREFETCH, *unique]
+        for found in ids:
+            args += [len(found), *(position[b] for b in found)]
+        records, rows, stories, samples = cast(list[Any], self._read_script(keys=names, args=args))
         for key, (story_id, published) in zip(unique, records, strict=True):
             if story_id is not None:
                 state.records[key] = StoryRecord(key, story_id.decode(), _when(published))
-        for bucket, flat in zip(ordered, rows, strict=True):
+        for bucket, flat in zip(position, rows, strict=True):
             if flat:
                 state.buckets[bucket] = {
                     m.decode(): float(score) for m, score in zip(flat[::2], flat[1::2], strict=True)
                 }
+        for story, flat in zip(stories, samples, strict=True):
+            state.samples[story.decode()] = _sample(flat) if flat else Sample()
 
     def _samples(self, stories: Collection[str]) -> dict[str, Sample]:
         ordered = list(stories)
@@ -159,7 +170,10 @@ def _pack(member: Member) -> bytes:
     return orjson.dumps(meta) + b"\n" + member.hashvalues.tobytes()
 
 
+@functools.lru_cache(maxsize=UNPACKED)
 def _unpack(raw: bytes) -> Member:
+    """Memoised by the packed bytes: the candidates of consecutive articles overlap (a
+    developing story, the stories of common phrases), and a Member is immutable."""
     head, _, values = raw.partition(b"\n")
     meta = orjson.loads(head)
     published = meta["published_at"]

@@ -1,9 +1,16 @@
 -- Everything placing a batch of articles reads first, in one step: each article's record
--- (a known key is a new version) and each LSH bucket its signature falls in.
--- KEYS: n record hashes, then the bucket sorted sets.   ARGV[1]: n
--- Returns {records, buckets}: {story_id, published_at} (nil when unknown) per record, and
--- {story id, score, story id, score, ...} per bucket.
-local n = tonumber(ARGV[1])
+-- (a known key is a new version), each LSH bucket its signature falls in, and the samples
+-- of the stories it will be compared with: its own record's story (or its key, the story it
+-- would start) and the `limit` stories sharing its rarest buckets, ranked as stories.py
+-- `candidates` ranks them. The ranking here only saves a round trip: the enricher places
+-- the batch itself and fetches any sample it lacks (story_samples.lua).
+-- KEYS: n record hashes, then the bucket sorted sets.
+-- ARGV: n, sample key prefix, limit, the n article keys, then per placement: the count of
+--       its buckets and their positions among the bucket KEYS (1-based).
+-- Returns {records, buckets, stories, samples}: {story_id, published_at} (nil when unknown)
+-- per record; {story id, score, ...} per bucket; the stories whose samples follow, and
+-- {field, value, ...} of each sample (empty when it has expired).
+local n, prefix, limit = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local records, buckets = {}, {}
 for i = 1, n do
   records[i] = redis.call('HMGET', KEYS[i], 'story_id', 'published_at')
@@ -11,4 +18,50 @@ end
 for i = n + 1, #KEYS do
   buckets[i - n] = redis.call('ZRANGE', KEYS[i], 0, -1, 'WITHSCORES')
 end
-return {records, buckets}
+
+local wanted, stories = {}, {}
+local function want(story)
+  if not wanted[story] then
+    wanted[story] = true
+    stories[#stories + 1] = story
+  end
+end
+for i = 1, n do want(records[i][1] or ARGV[3 + i]) end
+
+-- Weight: the sum over shared buckets of 1 / stories in the bucket; ties by the latest
+-- score, then story id (the order of stories.py).
+local function rank(first, count)
+  local weight, latest, found = {}, {}, {}
+  for j = first, first + count - 1 do
+    local flat = buckets[tonumber(ARGV[j])]
+    local share = 2 / #flat
+    for k = 1, #flat, 2 do
+      local story, score = flat[k], tonumber(flat[k + 1])
+      if weight[story] then
+        weight[story] = weight[story] + share
+        if score > latest[story] then latest[story] = score end
+      else
+        weight[story], latest[story] = share, score
+        found[#found + 1] = story
+      end
+    end
+  end
+  table.sort(found, function(a, b)
+    if weight[a] ~= weight[b] then return weight[a] > weight[b] end
+    if latest[a] ~= latest[b] then return latest[a] > latest[b] end
+    return a < b
+  end)
+  for k = 1, math.min(limit, #found) do want(found[k]) end
+end
+local at = 4 + n
+while at <= #ARGV do
+  local count = tonumber(ARGV[at])
+  rank(at + 1, count)
+  at = at + count + 1
+end
+
+local samples = {}
+for k, story in ipairs(stories) do
+  samples[k] = redis.call('HGETALL', prefix .. story)
+end
+return {records, buckets, stories, samples}
