@@ -1,8 +1,11 @@
 """The enricher's work on a batch of raw articles: tag them (or reuse tags), publish them.
 
 A batch costs a fixed number of Redis round trips whatever its size: one for the tag
-cache, the story index's own (see `story_index`), one publish script per chunk; tagging
-runs in one worker-thread hop per batch, so health checks keep answering while it does.
+cache, the story index's own (see `story_index`), one publish script per chunk. A batch of
+more than `INLINE_BATCH` articles is tagged in one worker-thread hop, so health checks keep
+answering while it is; a smaller one (what a paced feed delivers: one or two articles at a
+time) is tagged on the event loop, which holds it for ~5 ms and saves the hop's cost (~0.8 ms
+of CPU per batch measured here, 15% of an article's).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from shared.logging import get_logger
 from shared.models import Article, EnrichedArticle, RawArticle, Tags
 
 log = get_logger(__name__)
+INLINE_BATCH = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +146,10 @@ class Enricher(ModelEntries[RawArticle]):
         raws = [item.message for item in items]
         cached = await self.store.cached_tags([raw.id for raw in raws])
         async with self.tagging:
-            results = await asyncio.to_thread(tag_in_order, raws, cached, self.index)
+            if len(raws) <= INLINE_BATCH:
+                results = tag_in_order(raws, cached, self.index)
+            else:
+                results = await asyncio.to_thread(tag_in_order, raws, cached, self.index)
         failures: dict[bytes, BaseException] = {}
         done: list[tuple[Delivery[RawArticle], Tagged]] = []
         for item, result in zip(items, results, strict=True):

@@ -3,14 +3,18 @@ and one article's failure kept its own."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from typing import cast
 
-from services.enricher.handlers import Tagged, tag_in_order
-from services.enricher.store import CachedTags
+from services.enricher.handlers import INLINE_BATCH, Enricher, Tagged, tag_in_order
+from services.enricher.store import CachedTags, EnricherStore
 from services.enricher.taggers.duplicates import MemoryStoryIndex
 from services.enricher.taggers.pipeline import ENRICHER_VERSION, tag_article
 from services.enricher.taggers.stories import Placement, StoryMatch
-from shared.models import Article, RawArticle, Tags
+from shared.consumer.entries import Delivery
+from shared.consumer.handler import Batch
+from shared.models import Article, EnrichedArticle, RawArticle, Tags
 
 BODY = (
     "TOKYO — The central bank raised its policy rate for the first time in seventeen years "
@@ -78,3 +82,42 @@ def test_a_batch_tags_as_one_by_one() -> None:
     single = MemoryStoryIndex()
     one_by_one = [tag_article(r.article, index=single, article_id=r.id) for r in batch]
     assert [r.tags for r in in_batch if isinstance(r, Tagged)] == one_by_one
+
+
+class ThreadsIndex(CountingIndex):
+    """Records the thread each batch was placed on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[int] = []
+
+    def assign(self, placements: Sequence[Placement]) -> list[StoryMatch]:
+        self.threads.append(threading.get_ident())
+        return super().assign(placements)
+
+
+class MemoryStore:
+    """What the handler asks of EnricherStore: no cached tags, every entry published."""
+
+    def __init__(self) -> None:
+        self.published: list[str] = []
+
+    async def cached_tags(self, article_ids: Sequence[str]) -> list[CachedTags | None]:
+        return [None] * len(article_ids)
+
+    async def publish(self, batch: Sequence[tuple[EnrichedArticle, bytes]]) -> list[bool]:
+        self.published += [enriched.id for enriched, _ in batch]
+        return [True] * len(batch)
+
+
+async def test_a_small_batch_is_tagged_on_the_loop_and_a_large_one_in_a_thread() -> None:
+    index, store = ThreadsIndex(), MemoryStore()
+    enricher = Enricher(cast(EnricherStore, store), index, max_bytes=1 << 20)
+    small = [raw(g) for g in "ab"][:INLINE_BATCH]
+    large = [raw(f"x{n}") for n in range(INLINE_BATCH + 1)]
+    for n, batch in enumerate((small, large)):
+        items = [Delivery(f"{n}-{i}".encode(), r) for i, r in enumerate(batch)]
+        assert await enricher.handle(items, Batch(None, 1)) == {}
+    assert index.threads[0] == threading.get_ident()
+    assert index.threads[1] != threading.get_ident()
+    assert store.published == [r.id for r in small + large]
