@@ -156,7 +156,11 @@ class Keys:
         return self._k("ingest", "producers")
 
     def rate_limit(self, producer: str, window: int) -> str:
-        return self._k("ingest", "rate", producer, str(window))
+        return f"{self.rate_limit_prefix()}{producer}:{window}"
+
+    def rate_limit_prefix(self) -> str:
+        """What ingest's admit script puts before `<producer>:<window>` (same slot)."""
+        return self._k("ingest", "rate", "")
 
     def signing_nonce(self, producer: str, nonce: str) -> str:
         """Marks a signed request's nonce used (expires once its timestamp is too old)."""

@@ -18,6 +18,7 @@ from typing import Literal
 
 import orjson
 
+from services.ingest.ratelimit import WINDOW_TTL_S
 from services.ingest.signatures import NONCE_HEADER, NONCE_TTL_S, SignatureError, verify
 from shared.broker import RedisClient
 from shared.keys import Keys
@@ -25,6 +26,19 @@ from shared.keys import Keys
 Scope = Literal["articles", "views"]
 ALL_SCOPES: tuple[Scope, ...] = ("articles", "views")
 KEY_PREFIX = "ndk_"
+# One round trip per request: the record of a key hash and, for a key not revoked, its
+# producer's request count in this second's window (the rate limiter's own counter key).
+# KEYS[1] producers hash; ARGV: key hash, rate key prefix, window, counter TTL.
+_ADMIT = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return {false, 0} end
+local producer = cjson.decode(raw)
+if producer.revoked then return {raw, 0} end
+local key = ARGV[2] .. producer.name .. ':' .. ARGV[3]
+local n = redis.call('INCR', key)
+if n == 1 then redis.call('EXPIRE', key, ARGV[4]) end
+return {raw, n}
+"""
 
 
 def hash_key(key: str) -> str:
@@ -58,6 +72,7 @@ class ProducerRegistry:
         self.redis = redis
         self.keys = keys
         self.key = keys.producer_keys()
+        self._admit = redis.register_script(_ADMIT)
 
     async def add(
         self, name: str, *, scopes: list[str], signing: bool = False, rate_per_s: int | None = None
@@ -91,12 +106,19 @@ class ProducerRegistry:
                 count += 1
         return count
 
-    async def verify(self, authorization: str | None, scope: Scope) -> Producer:
+    async def verify(
+        self, authorization: str | None, scope: Scope, *, window: int
+    ) -> tuple[Producer, int]:
+        """The producer of a request's key, and its requests so far in `window` (this
+        one included) for the rate limit: one round trip."""
         if not authorization or not authorization.lower().startswith("bearer "):
             raise AuthError(401, "missing producer key: send 'Authorization: Bearer <key>'")
         digest = hash_key(authorization[7:].strip())
-        raw = await self.redis.hget(self.key, digest)
-        if raw is None:
+        raw, count = await self._admit(
+            keys=[self.key],
+            args=[digest, self.keys.rate_limit_prefix(), window, WINDOW_TTL_S],
+        )
+        if not raw:
             raise AuthError(401, "unknown producer key")
         producer = Producer(**orjson.loads(raw))
         if not hmac.compare_digest(producer.key_hash, digest):
@@ -105,7 +127,7 @@ class ProducerRegistry:
             raise AuthError(403, f"the key of producer {producer.name!r} was revoked")
         if scope not in producer.scopes:
             raise AuthError(403, f"producer {producer.name!r} may not write {scope}")
-        return producer
+        return producer, int(count)
 
     async def check_signature(
         self,

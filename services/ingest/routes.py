@@ -151,12 +151,15 @@ class Gate:
     async def admit(self, request: Request, scope: Scope) -> tuple[Producer, bytes]:
         if self.registry is None:
             producer = Producer(name="default", key_hash="")
+            wait = await self.limiter.retry_after(producer.name, producer.rate_per_s)
         else:
             try:
-                producer = await self.registry.verify(request.headers.get("authorization"), scope)
+                producer, count = await self.registry.verify(
+                    request.headers.get("authorization"), scope, window=self.limiter.window()
+                )
             except AuthError as exc:
                 raise HTTPException(exc.status, detail=exc.reason) from exc
-        wait = await self.limiter.retry_after(producer.name, producer.rate_per_s)
+            wait = self.limiter.over(count, producer.rate_per_s)
         if wait is not None:
             raise HTTPException(
                 429,

@@ -186,3 +186,25 @@ async def test_rate_limit_answers_429_with_retry_after(
     assert statuses.count(202) >= 3
     limited = next(r for r in codes if r.status_code == 429)
     assert limited.headers["Retry-After"] == "1"
+
+
+async def test_the_producer_check_counts_only_live_keys_against_the_rate_limit(
+    settings: Settings, redis_client: aioredis.Redis
+) -> None:
+    """The key check and the rate count are one round trip: a live key's request is
+    counted in its producer's window, an unknown or revoked key's is not."""
+    s = secured(settings)
+    registry = ProducerRegistry(redis_client, s.keys)
+    live, _ = await registry.add("live", scopes=["views"], rate_per_s=100)
+    dead, _ = await registry.add("dead", scopes=["views"])
+    await registry.revoke("dead")
+    async with running(build_app(s)) as http:
+        for key, status in ((live, 202), (dead, 403), ("ndk_unknown", 401)):
+            answer = await http.post(
+                "/v1/views", json=[{"article_id": "a"}], headers={"Authorization": f"Bearer {key}"}
+            )
+            assert answer.status_code == status
+    counted = [k async for k in redis_client.scan_iter(match=s.keys.rate_limit_prefix() + "*")]
+    assert [k.decode().removeprefix(s.keys.rate_limit_prefix()).split(":")[0] for k in counted] == [
+        "live"
+    ]
