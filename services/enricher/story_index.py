@@ -14,7 +14,8 @@ outlives the window so a late correction still finds the story of its first vers
 `REPRESENTATIVES`; `n` -> members that entered the ring) expire with the clustering window.
 Concurrent replicas only raise bucket scores, trim by rank and rewrite bounded slots, so a
 race can cost a representative (or, as before, split a story both start at once), never a
-bound. Blocking calls: the enricher runs tagging in a worker thread.
+bound. Blocking calls: the enricher places a batch of one or two articles on its event loop
+(two short round trips, cheaper than a thread hop) and a larger one in a worker thread.
 """
 
 from __future__ import annotations
