@@ -68,6 +68,7 @@ class RedisStoryIndex:
         self.client = client
         self.keys = keys
         self.clock = clock
+        self._sample_prefix = keys.story_sample("")  # story_read.lua appends the story id
         self._read_script = client.register_script(_script("story_read.lua"))
         self._samples_script = client.register_script(_script("story_samples.lua"))
         self._write_script = client.register_script(_script("story_write.lua"))
@@ -97,7 +98,7 @@ class RedisStoryIndex:
         position = {b: n for n, b in enumerate(dict.fromkeys(b for i in ids for b in i), 1)}
         names = [self.keys.story(k) for k in unique]
         names += [self.keys.story_bucket(b) for b in position]
-        args: list[Any] = [len(unique), self.keys.story_sample(""), PREFETCH, *unique]
+        args: list[Any] = [len(unique), self._sample_prefix, PREFETCH, *unique]
         for found in ids:
             args += [len(found), *(position[b] for b in found)]
         records, rows, stories, samples = cast(list[Any], self._read_script(keys=names, args=args))

@@ -72,6 +72,7 @@ class ProducerRegistry:
         self.redis = redis
         self.keys = keys
         self.key = keys.producer_keys()
+        self._rate_prefix = keys.rate_limit_prefix()
         self._admit = redis.register_script(_ADMIT)
 
     async def add(
@@ -116,7 +117,7 @@ class ProducerRegistry:
         digest = hash_key(authorization[7:].strip())
         raw, count = await self._admit(
             keys=[self.key],
-            args=[digest, self.keys.rate_limit_prefix(), window, WINDOW_TTL_S],
+            args=[digest, self._rate_prefix, window, WINDOW_TTL_S],
         )
         if not raw:
             raise AuthError(401, "unknown producer key")
