@@ -31,7 +31,7 @@ def build_app(settings: Settings) -> FastAPI:
     for shard in settings.keys.all_shards():
         config = ConsumerConfig.from_settings(
             settings, stream=shard.raw, group=GROUP_ENRICHER, service="enricher",
-            batch_size=settings.batch_size,
+            batch_size=settings.batch_size, readahead=0,
         )  # fmt: skip
         store = EnricherStore(redis, shard, group=GROUP_ENRICHER)
         enricher = Enricher(store, index, max_bytes=config.max_entry_bytes, tagging=tagging)

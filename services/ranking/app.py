@@ -45,7 +45,7 @@ def _runners(
     """The two consumer groups of one shard."""
     articles = ConsumerConfig.from_settings(
         settings, stream=shard.enriched, group=GROUP_RANKING, service="ranking",
-        batch_size=settings.batch_size,
+        batch_size=settings.batch_size, readahead=0,
     )  # fmt: skip
     views = ConsumerConfig.from_settings(
         settings, stream=shard.views, group=GROUP_RANKING, service="ranking",

@@ -17,7 +17,10 @@ class ConsumerConfig:
     `readahead` XREADGROUPs are sent while the previous batch is decoded, and up to
     `inflight` batches are handled at once: a handler that waits on Redis (a count script)
     overlaps with the next batch's decoding. Handlers whose batches must not overlap (the
-    enricher assigns stories in order) keep `inflight=1`.
+    enricher assigns stories in order) keep `inflight=1`. With `readahead=0` a read waits
+    for a free slot instead, so whatever arrived meanwhile is read as one batch: for handlers
+    whose per-batch cost dwarfs their per-entry cost, at the price of not overlapping the
+    read with the previous batch.
     """
 
     stream: str

@@ -168,27 +168,51 @@ class StreamRunner(Generic[T]):
     async def read_once(self) -> int:
         """One XREADGROUP; its batch is handled in the background. Returns entries read.
 
-        The next `readahead` XREADGROUPs are sent as soon as this one answers, before this
-        batch is decoded. Redis writes replies only after running every command it read in
-        the same turn, so a read that arrives beside a handler's script answers when that
-        script ends: with one read ahead the loop would get its next batch only after the
-        scripts queued with it, and Redis would idle while that batch is decoded. Two reads
-        ahead keep a batch in hand to decode while Redis works on the previous ones."""
+        With `readahead` 0 the read waits for a free handler slot first, so what arrived
+        while the handler worked comes back as one batch: a consumer whose batches cost
+        more to start than to grow (the enricher) batches itself under load and still
+        takes a lone entry at once when idle.
+
+        Otherwise the next `readahead` XREADGROUPs are sent as soon as this one answers,
+        before this batch is decoded. Redis writes replies only after running every command
+        it read in the same turn, so a read that arrives beside a handler's script answers
+        when that script ends: with one read ahead the loop would get its next batch only
+        after the scripts queued with it, and Redis would idle while that batch is decoded.
+        Two reads ahead keep a batch in hand to decode while Redis works on the previous
+        ones."""
+        if self.config.readahead:
+            return await self._read(holding_slot=False)
+        await self._slots.acquire()
+        try:
+            return await self._read(holding_slot=True)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    async def _read(self, *, holding_slot: bool) -> int:
+        """Reads and decodes one batch and starts its handler, which frees the slot; a
+        slot held on entry is freed here when nothing is left to handle."""
         sent = self._reads_ahead.popleft() if self._reads_ahead else None
         reply = await (sent or self._xreadgroup())
-        if not reply:
-            return 0
-        if not self._stopping.is_set():
+        entries = (
+            (next(iter(reply.values())) if isinstance(reply, dict) else reply[0][1])
+            if reply
+            else []
+        )
+        if entries and not self._stopping.is_set():
             while len(self._reads_ahead) < self.config.readahead:
                 self._reads_ahead.append(asyncio.ensure_future(self._xreadgroup()))
             await asyncio.sleep(0)  # lets them be sent now, not at the first pause of decode
-        entries = next(iter(reply.values())) if isinstance(reply, dict) else reply[0][1]
         items = await self.decode(entries, deliveries=1)
-        if items:
+        if not items:
+            if holding_slot:
+                self._slots.release()
+            return len(entries)
+        if not holding_slot:
             await self._slots.acquire()
-            task = asyncio.create_task(self._handle_fresh(items))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+        task = asyncio.create_task(self._handle_fresh(items))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
         return len(entries)
 
     async def _xreadgroup(self) -> Any:

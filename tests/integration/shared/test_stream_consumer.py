@@ -71,7 +71,7 @@ class Recorder(ModelEntries[Note]):
 NoteRunner = StreamRunner[Delivery[Note]]
 
 
-def config(stream: str, consumer: str = "c1") -> ConsumerConfig:
+def config(stream: str, consumer: str = "c1", readahead: int = 1) -> ConsumerConfig:
     return ConsumerConfig(
         stream=stream,
         group="g",
@@ -81,6 +81,7 @@ def config(stream: str, consumer: str = "c1") -> ConsumerConfig:
         block_ms=100,
         min_idle_ms=300,
         max_deliveries=3,
+        readahead=readahead,
     )
 
 
@@ -290,4 +291,49 @@ async def test_a_batch_that_takes_long_is_not_taken_over_while_it_runs(
     await runner.stop()
     assert recorder.attempts[1] == 1
     assert all(fresh for _, fresh in recorder.batches)  # nothing was reclaimed
+    assert await pending(redis_client, stream) == 0
+
+
+class Gated(Recorder):
+    """Holds its first batch until `gate` opens, as a busy enricher does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.holding = asyncio.Event()
+
+    async def handle(self, items: Sequence[Delivery[Note]], batch: Batch) -> Failures:
+        if not self.holding.is_set():
+            self.holding.set()
+            await self.gate.wait()
+        return await super().handle(items, batch)
+
+
+@pytest.mark.parametrize("readahead", [0, 1])
+async def test_without_readahead_what_arrived_during_a_batch_is_read_as_one(
+    redis_client: aioredis.Redis, stream: str, readahead: int
+) -> None:
+    """With no read ahead, the read waits for the handler, so the five notes added while it
+    worked come back together; a read ahead, sent before, takes the first alone."""
+    gated = Gated()
+    runner = StreamRunner(
+        config(stream, readahead=readahead), redis_client, ServiceMetrics("test"), gated
+    )
+    await runner.start()
+    try:
+        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 0})})
+        await asyncio.wait_for(gated.holding.wait(), timeout=5)
+        for n in range(1, 6):
+            await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": n})})
+        await asyncio.sleep(0.2)  # a read already waiting in Redis has its entry by now
+        gated.gate.set()
+        await eventually(lambda: _async(len(gated.seen) == 6))
+    finally:
+        await runner.stop()
+    sizes = [size for size, _ in gated.batches]
+    if readahead == 0:
+        assert sizes == [1, 5]
+    else:
+        assert sizes[:2] == [1, 1]
+    assert sorted(gated.seen) == list(range(6))
     assert await pending(redis_client, stream) == 0
