@@ -51,8 +51,9 @@ from shared.settings import Settings
 RECORD_TTL_S = 30 * 24 * 3600
 WINDOW_TTL_S = int(WINDOW.total_seconds()) + 3600
 _PUSHED = b"n"
-# Samples read per article before placing a batch: more than are compared, because articles
-# placed earlier in the batch can reorder the candidates of later ones (a miss costs a read).
+# Samples read per article before placing a batch of several: more than are compared, because
+# articles placed earlier in the batch can reorder the candidates of later ones (a miss costs
+# a read). A lone article (what a paced feed brings) reads exactly the ones it compares.
 PREFETCH = 2 * CANDIDATES
 # Representatives kept unpacked (~1.3 KB each).
 UNPACKED = 4096
@@ -81,24 +82,29 @@ class RedisStoryIndex:
         """Place a batch in order, exactly as placing its articles one by one would."""
         ids = [buckets(p.hashvalues()) if p.minhash is not None else [] for p in placements]
         state = StoryState(load=self._samples, clock=self.clock)
-        self._read(state, placements, ids)
+        limit = _prefetch(placements)
+        self._read(state, placements, ids, limit)
         proposed: list[str] = []
         for p, found in zip(placements, ids, strict=True):
             known = state.records.get(p.key)
-            proposed += [known.story_id if known else p.key, *state.candidates(found, PREFETCH)]
+            proposed += [known.story_id if known else p.key, *state.candidates(found, limit)]
         state.ensure(proposed)
         matches = [state.place(p, found) for p, found in zip(placements, ids, strict=True)]
         self._write(state)
         return matches
 
     def _read(
-        self, state: StoryState, placements: Sequence[Placement], ids: Sequence[Sequence[str]]
+        self,
+        state: StoryState,
+        placements: Sequence[Placement],
+        ids: Sequence[Sequence[str]],
+        limit: int,
     ) -> None:
         unique = list(dict.fromkeys(p.key for p in placements))
         position = {b: n for n, b in enumerate(dict.fromkeys(b for i in ids for b in i), 1)}
         names = [self.keys.story(k) for k in unique]
         names += [self.keys.story_bucket(b) for b in position]
-        args: list[Any] = [len(unique), self._sample_prefix, PREFETCH, *unique]
+        args: list[Any] = [len(unique), self._sample_prefix, limit, *unique]
         for found in ids:
             args += [len(found), *(position[b] for b in found)]
         records, rows, stories, samples = cast(list[Any], self._read_script(keys=names, args=args))
@@ -142,6 +148,12 @@ class RedisStoryIndex:
         }
         self._write_script(keys=names, args=[orjson.dumps(payload), *members])
         changes.clear()
+
+
+def _prefetch(placements: Sequence[Placement]) -> int:
+    """Candidates whose samples the read brings per article: nothing placed before a lone
+    article can reorder its candidates, so it needs only the ones it compares."""
+    return CANDIDATES if len(placements) == 1 else PREFETCH
 
 
 def _entries(scores: dict[str, float]) -> list[str]:

@@ -223,12 +223,22 @@ def test_the_read_fetches_the_samples_placing_compares(
     state = stories.StoryState()
     for placement in overlapping(60, seed=1):
         state.place(placement)
+    read, fetched = index._read_script, []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        reply = read(*args, **kwargs)
+        fetched.append(len(reply[2]))  # the stories whose samples came back
+        return reply
+
+    index._read_script = spy  # type: ignore[assignment]
     for probe in overlapping(10, seed=2):
         ids = stories.buckets(probe.hashvalues())
         assert len({s for b in ids for s in state.buckets.get(b, {})}) > story_index.PREFETCH
         _, cost = counted(index, [probe])
         assert cost.round_trips == 2
         state.place(probe)
+    # Its own story and the candidates it compares, no more: nothing reorders a lone one's.
+    assert fetched == [1 + stories.CANDIDATES] * 10
 
 
 def test_a_batch_places_as_one_by_one(
