@@ -9,7 +9,9 @@ over HTTP as a producer would, and measures, in one run:
     (its article key, what GET /v1/articles/{id} reads), over the first and last 100;
   - the offline tagger (tag_article + MemoryStoryIndex) and raw redis-py XADD/XREADGROUP/XACK
     on the same articles and Redis;
-  - POST -> visible in GET /v1/articles/{id} at a paced rate (p50/p95/p99/max, per hop);
+  - POST -> visible in GET /v1/articles/{id} at one or more paced rates (p50/p95/p99/max,
+    per hop, CPU per article of every process): the highest is the headline figure, the
+    others show where latency leaves its budget on this machine;
   - views POSTed right after their article's 202, with the enricher running and stopped;
   - VmHWM/VmRSS of every process.
 Prints a table and writes build/bench/pipeline.json.
@@ -57,7 +59,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--distinct", type=int, default=2000, help="distinct stories")
     p.add_argument("--burst", type=int, default=2000, help="near-duplicates of one story")
-    p.add_argument("--paced-rate", type=float, default=200.0, help="articles/s, latency phase")
+    p.add_argument(
+        "--paced-rate",
+        type=float,
+        nargs="+",
+        default=[200.0],
+        help="articles/s of the latency phase; several rates are run in ascending order",
+    )
     p.add_argument("--paced-seconds", type=float, default=30.0)
     p.add_argument("--views-articles", type=int, default=200, help="articles in each views race")
     p.add_argument("--views-each", type=int, default=5, help="views posted per article")
@@ -99,14 +107,16 @@ def articles(args: argparse.Namespace, run: str) -> dict[str, list[dict[str, Any
     def distinct(count: int, tag: str, seed: int) -> list[dict[str, Any]]:
         return corpus.distinct_stories(pool, count, run=run, seed=seed, published=now, tag=tag)
 
-    paced = round(args.paced_rate * args.paced_seconds)
     return {
         "warm": distinct(20, "warm", args.seed + 1),
         "distinct": distinct(args.distinct, "d", args.seed),
         "burst": corpus.near_duplicates(
             pool, args.burst, run=run, seed=args.seed + 2, published=now
         ),
-        "paced": distinct(paced, "paced", args.seed + 3),
+        **{
+            f"paced@{r:g}": distinct(round(r * args.paced_seconds), f"paced{r:g}", args.seed + 3)
+            for r in args.paced_rate
+        },
         "race": distinct(args.views_articles, "race", args.seed + 4),
         "stalled": distinct(args.views_articles, "stall", args.seed + 5),
     }
@@ -128,8 +138,12 @@ async def measure(
     out["burst"] = await phases.throughput(ctx, sets["burst"], **flow)
     out["profile"] = sampler.stop() if sampler else None
     memory["after_burst"] = ctx.memory.sample()
-    say(f"paced: {len(sets['paced'])} articles at {args.paced_rate:g}/s")
-    out["paced"] = await phases.paced(ctx, sets["paced"], args.paced_rate)
+    out["paced_curve"] = []
+    for rate in sorted(set(args.paced_rate)):
+        paced = sets[f"paced@{rate:g}"]
+        say(f"paced: {len(paced)} articles at {rate:g}/s")
+        out["paced_curve"].append(await phases.paced(ctx, paced, rate))
+    out["paced"] = out["paced_curve"][-1]
     memory["after_paced"] = ctx.memory.sample()
     say(f"views racing their article: {len(sets['race'])} articles, twice")
     out["views_race"] = await phases.views_race(ctx, sets["race"], args.views_each)

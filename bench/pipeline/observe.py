@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -68,3 +69,28 @@ async def views_outcomes(metrics_url: str) -> dict[str, float]:
     async with httpx.AsyncClient(timeout=10) as http:
         text = (await http.get(metrics_url)).text
     return {outcome: float(value) for outcome, value in _VIEWS_METRIC.findall(text)}
+
+
+async def command_stats(client: Any) -> dict[str, tuple[int, int]]:
+    """Redis's own count and CPU microseconds per command so far (INFO commandstats); a
+    script's commands are counted both on their own and inside its EVALSHA."""
+    stats = await client.info("commandstats")
+    return {name.removeprefix("cmdstat_"): (v["calls"], v["usec"]) for name, v in stats.items()}
+
+
+def redis_per_article(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], count: int, top: int = 8
+) -> list[dict[str, Any]]:
+    """The commands Redis spent most CPU on, per article of the phase."""
+    rows = []
+    for name, (calls, usec) in after.items():
+        was_calls, was_usec = before.get(name, (0, 0))
+        if usec > was_usec and count:
+            rows.append(
+                {
+                    "command": name,
+                    "calls": (calls - was_calls) / count,
+                    "usec": (usec - was_usec) / count,
+                }
+            )
+    return sorted(rows, key=lambda row: -float(row["usec"]))[:top]

@@ -16,7 +16,13 @@ from bench.pipeline.client import (
     stream_times,
     wait_drained,
 )
-from bench.pipeline.observe import MemoryWatch, enricher_durations, views_outcomes
+from bench.pipeline.observe import (
+    MemoryWatch,
+    command_stats,
+    enricher_durations,
+    redis_per_article,
+    views_outcomes,
+)
 from bench.pipeline.stats import (
     decile_rates,
     edge_rates,
@@ -177,10 +183,11 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
     """Latency from sending the POST to ranking storing the article, which is when
     GET /v1/articles/{id} starts answering 200, and on each hop between."""
     await settle(ctx)
-    since, cpu = time.time(), ctx.system.cpu()
+    since, cpu, commands = time.time(), ctx.system.cpu(), await command_stats(ctx.redis)
     sent = await send_paced(ctx.producer, articles, per_s)
     drained = await ctx.watcher.wait_for(sent.at, ctx.timeout_s)
     cpu_ms = cpu_per_article(cpu, ctx.system.cpu(), len(sent.at))
+    redis_usec = redis_per_article(commands, await command_stats(ctx.redis), len(sent.at))
     raw_at = await stream_times(ctx.redis, ctx.system.keys.raw, since)
     enriched_at = await stream_times(ctx.redis, ctx.system.keys.enriched, since)
     seen = ctx.watcher.seen
@@ -203,6 +210,7 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
         "ranked_rate": _arrivals(list(sent.at), seen, first)["rate"],
         "post_202_ms": percentiles([x * 1000 for x in sent.acked_s]),
         "cpu_ms_per_article": cpu_ms,
+        "redis_usec_per_article": redis_usec,
         "e2e_ms": hop(sent.at, seen),
         "hops_ms": {
             "post_to_raw": hop(sent.at, raw_at),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ def _throughput_row(name: str, r: dict[str, Any]) -> str:
 
 def _cpu(r: dict[str, Any]) -> str:
     cpu = r["cpu_ms_per_article"]
-    return " ".join(f"{n} {_n(cpu.get(n), 2)}" for n in ("ingest", "enricher", "ranking", "redis"))
+    services = ("ingest", "enricher", "ranking", "redis")
+    shown = " ".join(f"{n} {_n(cpu.get(n), 2)}" for n in services)
+    return f"{shown} (bench client {_n(cpu.get('bench'), 2)})"
 
 
 def _offline_row(name: str, r: dict[str, Any]) -> str:
@@ -107,8 +110,30 @@ def _paced_lines(p: dict[str, Any]) -> list[str]:
         f"  enriched -> ranked {_pcts(hops['enriched_to_ranked'])}",
         f"  POST 202 {_pcts(p['post_202_ms'])}",
         f"  CPU ms/article: {_cpu(p)}",
+        "  Redis µs/article (calls): "
+        + ", ".join(
+            f"{row['command']} {row['usec']:.0f} ({row['calls']:.1f})"
+            for row in p.get("redis_usec_per_article", [])
+        ),
         "",
     ]
+
+
+def _curve_lines(curve: list[dict[str, Any]], budget_ms: float = 50.0) -> list[str]:
+    """Latency against rate: where the system leaves its budget on this machine."""
+    if len(curve) < 2:
+        return []
+    lines = ["paced rate -> ranked/s, POST -> ranked p50 / p99, CPU ms/article (all, bench too):"]
+    for p in curve:
+        cpu = sum(p["cpu_ms_per_article"].values())
+        e2e = p["e2e_ms"]
+        lines.append(
+            f"  {p['target_rate']:>6g}/s -> {_n(p['ranked_rate'], 1)}/s, "
+            f"p50 {_n(e2e.get('p50'), 1)} / p99 {_n(e2e.get('p99'), 1)} ms, CPU {cpu:.2f} ms"
+        )
+    within = [p["target_rate"] for p in curve if p["e2e_ms"].get("p99", math.inf) <= budget_ms]
+    best = f"{max(within):g}/s" if within else "none of these rates"
+    return [*lines, f"  highest rate with p99 <= {budget_ms:g} ms: {best}", ""]
 
 
 def table(result: dict[str, Any]) -> list[str]:
@@ -119,6 +144,7 @@ def table(result: dict[str, Any]) -> list[str]:
         *_header(meta),
         *_service_lines(result, meta["args"]),
         *_paced_lines(result["paced"]),
+        *_curve_lines(result.get("paced_curve", [])),
         "views POSTed right after their article's 202:",
         _views_row("enricher running", result["views_race"]),
         _views_row(f"enricher {stall['mode']} {stall['seconds']:g} s", stalled),

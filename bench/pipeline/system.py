@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -168,11 +169,14 @@ class System:
         return {name: memory_kb(pid) for name, pid in pids.items()}
 
     def cpu(self) -> dict[str, float]:
-        """CPU seconds used so far by each running service (and Redis)."""
+        """CPU seconds used so far by each running service, Redis, and the bench itself
+        (the load it generates shares the machine's cores with what it measures)."""
         pids = {s: p.pid for s, p in self.procs.items() if p.poll() is None}
         if self.redis is not None:
             pids["redis"] = self.redis.process.pid
-        return {name: cpu_seconds(pid) for name, pid in pids.items()}
+        used = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return {**used, "bench": own.ru_utime + own.ru_stime}
 
     def down(self) -> None:
         for service, proc in self.procs.items():

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.pipeline import corpus
-from bench.pipeline.observe import enricher_durations
+from bench.pipeline import corpus, report
+from bench.pipeline.observe import enricher_durations, redis_per_article
 from bench.pipeline.phases import cpu_per_article
 from bench.pipeline.sampling import frame_name, summarize
 from bench.pipeline.stats import decile_rates, edge_rates, edges, percentiles, window_rate
@@ -157,3 +157,31 @@ def test_py_spy_stacks_summarised_per_function() -> None:
     assert dict(got["inclusive"]) == {"tag_article (pipeline.py)": 1.0, "get (story_index.py)": 0.6}
     assert got["self"][0] == ("get (story_index.py)", 0.6)
     assert frame_name("MinHash.__init__ (/x/minhash.py:12)") == "MinHash.__init__ (minhash.py)"
+
+
+def test_latency_curve_names_the_highest_rate_within_budget() -> None:
+    def paced(rate: float, p99: float) -> dict[str, object]:
+        return {
+            "target_rate": rate,
+            "ranked_rate": rate,
+            "e2e_ms": {"p50": p99 / 3, "p99": p99},
+            "cpu_ms_per_article": {"ingest": 2.0, "enricher": 5.0, "bench": 0.5},
+        }
+
+    lines = report._curve_lines([paced(100, 35.0), paced(150, 49.9), paced(200, 6000.0)])
+    assert lines[1] == "     100/s -> 100.0/s, p50 11.7 / p99 35.0 ms, CPU 7.50 ms"
+    assert lines[-2] == "  highest rate with p99 <= 50 ms: 150/s"
+    none = report._curve_lines([paced(150, 51.0), paced(200, 6000.0)])
+    assert none[-2] == "  highest rate with p99 <= 50 ms: none of these rates"
+    assert report._curve_lines([paced(200, 6000.0)]) == []  # one rate: no curve
+
+
+def test_redis_commands_per_article_costliest_first() -> None:
+    before = {"evalsha": (10, 5_000), "xadd": (4, 100), "ping": (1, 10)}
+    after = {"evalsha": (30, 25_000), "xadd": (14, 600), "ping": (1, 10), "del": (10, 1_500)}
+    rows = redis_per_article(before, after, count=10, top=2)
+    assert rows == [
+        {"command": "evalsha", "calls": 2.0, "usec": 2000.0},
+        {"command": "del", "calls": 1.0, "usec": 150.0},
+    ]
+    assert redis_per_article(before, before, count=10) == []
