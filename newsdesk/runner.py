@@ -4,6 +4,7 @@ service (or `newsdesk --help`) never imports the others' code."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import importlib
 import signal
@@ -53,6 +54,7 @@ class GracefulServer(uvicorn.Server):
 
 
 GC_GEN0_THRESHOLD = 50_000
+PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 
 
 def tune_gc() -> None:
@@ -64,24 +66,44 @@ def tune_gc() -> None:
     gc.set_threshold(GC_GEN0_THRESHOLD, 20, 100)
 
 
-def ingest_from_env() -> FastAPI:
-    """App factory for uvicorn's worker processes: each reads the same NEWSDESK_* settings."""
+def _from_env(service: str) -> FastAPI:
+    """What each uvicorn worker process builds: the same NEWSDESK_* settings, and a worker
+    that stops (gracefully, by SIGTERM) when the process that started it dies, even by
+    SIGKILL, instead of living on as an orphan consumer."""
+    _die_with_parent()
     settings = Settings()
-    configure_logging(settings.log_level, settings.log_format, service="ingest")
-    app = load_factory("ingest")(settings)
+    configure_logging(settings.log_level, settings.log_format, service=service)
+    app = load_factory(service)(settings)
     tune_gc()
     return app
 
 
-def _run_workers(settings: Settings) -> int:
-    """HTTP parsing is CPU: several ingest processes share the port (the idempotency ledger
-    and rate limits live in Redis, so they agree)."""
+def ingest_from_env() -> FastAPI:
+    """App factory of ingest's worker processes."""
+    return _from_env("ingest")
+
+
+def enricher_from_env() -> FastAPI:
+    """App factory of the enricher's worker processes."""
+    return _from_env("enricher")
+
+
+def workers_of(service: str, settings: Settings) -> int:
+    """HTTP parsing (ingest) and tagging (enricher) are CPU-bound: several processes share
+    the port. Ingest's idempotency ledger and rate limits live in Redis, and each enricher
+    process is its own consumer of the group, placing stories in the shared Redis index."""
+    return {"ingest": settings.ingest_workers, "enricher": settings.enricher_workers}.get(
+        service, 1
+    )
+
+
+def _run_workers(service: str, settings: Settings) -> int:
     uvicorn.run(
-        "newsdesk.runner:ingest_from_env",
+        f"newsdesk.runner:{service}_from_env",
         factory=True,
         host=settings.host,
-        port=settings.ingest_port,
-        workers=settings.ingest_workers,
+        port=settings.port_for(service),
+        workers=workers_of(service, settings),
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
@@ -89,12 +111,18 @@ def _run_workers(settings: Settings) -> int:
     return 0
 
 
+def _die_with_parent() -> None:
+    """Linux's parent-death signal; elsewhere a no-op."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def run_service(service: str, settings: Settings) -> int:
     """Blocks until SIGTERM/SIGINT; uvicorn then runs the lifespan shutdown, which stops the
     broker gracefully (in-flight entries finish and are acked)."""
     configure_logging(settings.log_level, settings.log_format, service=service)
-    if service == "ingest" and settings.ingest_workers > 1:
-        return _run_workers(settings)
+    if workers_of(service, settings) > 1:
+        return _run_workers(service, settings)
     app = load_factory(service)(settings)
     tune_gc()
     config = uvicorn.Config(

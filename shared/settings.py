@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     enricher_port: int = Field(default=8001, ge=1, le=65535)
     ranking_port: int = Field(default=8002, ge=1, le=65535)
     ingest_workers: int = Field(default=1, ge=1, le=64)
+    # Enricher processes sharing its port, each a consumer of the group: tagging is
+    # single-threaded CPU, so a machine with cores to spare scales it out.
+    enricher_workers: int = Field(default=1, ge=1, le=64)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
