@@ -4,7 +4,6 @@ service (or `newsdesk --help`) never imports the others' code."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import importlib
 import signal
@@ -15,6 +14,7 @@ from typing import cast
 import uvicorn
 from fastapi import FastAPI
 
+from newsdesk.orphans import die_with_parent
 from shared.logging import configure_logging
 from shared.settings import Settings
 
@@ -54,7 +54,6 @@ class GracefulServer(uvicorn.Server):
 
 
 GC_GEN0_THRESHOLD = 50_000
-PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 
 
 def tune_gc() -> None:
@@ -70,7 +69,7 @@ def _from_env(service: str) -> FastAPI:
     """What each uvicorn worker process builds: the same NEWSDESK_* settings, and a worker
     that stops (gracefully, by SIGTERM) when the process that started it dies, even by
     SIGKILL, instead of living on as an orphan consumer."""
-    _die_with_parent()
+    die_with_parent()
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format, service=service)
     app = load_factory(service)(settings)
@@ -109,12 +108,6 @@ def _run_workers(service: str, settings: Settings) -> int:
         timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
     )
     return 0
-
-
-def _die_with_parent() -> None:
-    """Linux's parent-death signal; elsewhere a no-op."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def run_service(service: str, settings: Settings) -> int:

@@ -8,7 +8,6 @@ supervisor exits 0 when all did.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import shutil
 import signal
@@ -23,6 +22,7 @@ from types import FrameType
 import httpx
 
 from newsdesk.banner import RedisInUse, banner_lines
+from newsdesk.orphans import die_with_parent
 from newsdesk.redis_cluster import LocalCluster, start_cluster
 from newsdesk.redis_server import RedisProcess, answers, start_redis
 from newsdesk.runner import SERVICES
@@ -31,7 +31,6 @@ from shared.logging import configure_logging
 from shared.settings import DEFAULT_REDIS_URL, Settings
 
 READY_TIMEOUT_S = 60.0
-PR_SET_PDEATHSIG = 1
 CLUSTER_SHARDS = 3  # one per master of `up --cluster`
 
 
@@ -53,17 +52,9 @@ def ensure_redis(settings: Settings, data_dir: Path) -> tuple[str, RedisProcess 
     return private.url, private
 
 
-def _die_with_parent() -> None:
-    """On Linux a service gets SIGTERM when the supervisor dies, even by SIGKILL, so no
-    orphan keeps serving (and holding its port) after `up` is gone."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def _spawn(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "newsdesk.cli", service]
-    return subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)  # noqa: S603
+    return subprocess.Popen(cmd, env=env, preexec_fn=die_with_parent)  # noqa: S603
 
 
 def ports_in_use(settings: Settings) -> list[str]:

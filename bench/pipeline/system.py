@@ -3,7 +3,6 @@ on free HTTP ports under a unique key prefix, a producer key; stop, stall and re
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import signal
@@ -18,16 +17,11 @@ from typing import IO
 import httpx
 import redis
 
+from newsdesk.orphans import die_with_parent
 from newsdesk.redis_server import RedisProcess, free_port, start_redis
 from shared.keys import Keys
 
 SERVICES = ("ingest", "enricher", "ranking")
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """A service outlives no bench that died (even by SIGKILL) holding its port."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def memory_kb(pid: int) -> dict[str, int]:
@@ -124,7 +118,7 @@ class System:
             env=self.env(),
             stdout=log,
             stderr=log,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
 
     def ready(self, service: str) -> bool:
