@@ -21,7 +21,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
@@ -41,6 +41,16 @@ YIELD_EVERY = 250  # entries decoded between turns given to HTTP requests on the
 
 def _raw(response: Any, **_: Any) -> Any:
     return response
+
+
+def _entries(reply: Any) -> Sequence[RawEntry]:
+    """The entries of one stream's raw XREADGROUP reply (RESP3 map or RESP2 list); none
+    when the read timed out."""
+    if not reply:
+        return []
+    return cast(
+        Sequence[RawEntry], next(iter(reply.values())) if isinstance(reply, dict) else reply[0][1]
+    )
 
 
 def raw_client(redis: RedisClient) -> RedisClient:
@@ -194,11 +204,7 @@ class StreamRunner(Generic[T]):
         slot held on entry is freed here when nothing is left to handle."""
         sent = self._reads_ahead.popleft() if self._reads_ahead else None
         reply = await (sent or self._xreadgroup())
-        entries = (
-            (next(iter(reply.values())) if isinstance(reply, dict) else reply[0][1])
-            if reply
-            else []
-        )
+        entries = _entries(reply)
         if entries and not self._stopping.is_set():
             while len(self._reads_ahead) < self.config.readahead:
                 self._reads_ahead.append(asyncio.ensure_future(self._xreadgroup()))
