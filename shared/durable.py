@@ -65,6 +65,21 @@ class DurableScript:
     async def run_many(self, calls: Sequence[Call]) -> list[Any]:
         """Replies in order. Raises NotReplicatedError when a WAIT fell short (the writes
         ran), any other RedisError as the pipeline raised it."""
+        replies, waits = await self._run(calls)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        self._check(waits)
+        return replies
+
+    async def run_each(self, calls: Sequence[Call]) -> list[Any]:
+        """Replies in order, a call's error in its place: one failing call does not hide
+        what its neighbours did. Raises NotReplicatedError when a WAIT fell short."""
+        replies, waits = await self._run(calls)
+        self._check(waits)
+        return replies
+
+    async def _run(self, calls: Sequence[Call]) -> tuple[list[Any], list[int]]:
         if not self._loaded:  # else the first pipeline's calls would all come back NOSCRIPT
             await self.redis.script_load(self.body)
             self._loaded = True
@@ -76,13 +91,12 @@ class DurableScript:
             for n, reply in zip(unloaded, again, strict=True):
                 replies[n] = reply
             waits += more
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
+        return replies, waits
+
+    def _check(self, waits: list[int]) -> None:
         short = [w for w in waits if w < self.replicas]
         if short:
             raise NotReplicatedError(min(short), self.replicas)
-        return replies
 
     async def _send(self, calls: Sequence[Call]) -> tuple[list[Any], list[int]]:
         if len(calls) == 1 and not self.replicas:  # what a single-article POST sends

@@ -52,8 +52,9 @@ def _runners(
         batch_size=settings.views_batch_size, readahead=VIEWS_READAHEAD, inflight=VIEWS_INFLIGHT,
     )  # fmt: skip
     on_article = ArticlesHandler(
-        store, max_bytes=articles.max_entry_bytes, on_kill=lists.drop_article
-    )
+        store, stream=shard.enriched, group=GROUP_RANKING,
+        max_bytes=articles.max_entry_bytes, on_kill=lists.drop_article,
+    )  # fmt: skip
     on_views = ViewsHandler(
         store, outcomes, stream=shard.views, group=GROUP_RANKING,
         max_bytes=views.max_entry_bytes,

@@ -25,7 +25,7 @@ from services.ranking.domain.results import CountResult, RankedItem
 from services.ranking.domain.view_entries import View
 from services.ranking.store import article_reads
 from services.ranking.store.params import RankingParams
-from services.ranking.store.scripts import RankingScripts, text
+from services.ranking.store.scripts import Ack, ArticleWrite, RankingScripts, text
 from services.ranking.store.view_counter import ViewCounter
 from shared.broker import RedisClient
 from shared.consumer.handler import FreshRead
@@ -73,17 +73,38 @@ class RankingStore:
         A kill (pubstatus canceled) supersedes every version and is final: the article leaves
         every list, window and cache in the same script, and later views are not counted.
         """
+        (outcome,) = await self.upsert_articles([(enriched, None)], now=now)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def upsert_articles(
+        self,
+        batch: Sequence[tuple[EnrichedArticle, bytes | None]],
+        *,
+        ack: Ack | None = None,
+        now: datetime | None = None,
+    ) -> list[str | BaseException]:
+        """`upsert_article` for (article, stream entry id) pairs in one round trip; with
+        `ack`, each entry is acked in its article's script. An article's error comes back
+        in its place, its entry unacked."""
+        when = now or datetime.now(UTC)
+        writes = [self._write(enriched, entry_id, when) for enriched, entry_id in batch]
+        return await self.scripts.articles(writes, ack)
+
+    def _write(
+        self, enriched: EnrichedArticle, entry_id: bytes | None, when: datetime
+    ) -> ArticleWrite:
         article = enriched.article
         kill = article.pubstatus == "canceled"
         scopes = [] if kill else article_scopes(enriched)
         labels = [] if kill else [x for kv in topic_labels(enriched).items() for x in kv]
         published = article.published_at or article.firstcreated or enriched.received_at
-        when = now or datetime.now(UTC)
         args: list[Any] = [article.version, int(published.timestamp())]
         args += [orjson.dumps(article_document(enriched)), self._retire_at(published, when, kill)]
         for part in (scopes, labels, self._kill_keys(when) if kill else []):
             args += [len(part), *part]
-        return await self.scripts.article("kill" if kill else "upsert", enriched.id, args)
+        return ArticleWrite("kill" if kill else "upsert", enriched.id, args, entry_id)
 
     def _retire_at(self, published: datetime, when: datetime, kill: bool) -> int:
         """When `retire` may drop the article (0: never): retain_days after it was published,

@@ -21,6 +21,7 @@ from redis.commands.core import AsyncScript
 from services.ranking.domain import windows as win
 from services.ranking.store.packed import PackedScript
 from shared.broker import RedisClient
+from shared.durable import NO_WAIT, DurableScript
 
 SHARDS = 256  # pend and ledger shards
 _LUA = resources.files("services.ranking.store") / "lua"
@@ -59,6 +60,25 @@ def text(value: Any) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleWrite:
+    """One articles.lua call: 'upsert' or 'kill' of an article, and the stream entry it
+    came in (acked in the same step when the call names a stream to ack)."""
+
+    mode: str
+    article_id: str
+    args: Sequence[Any]
+    entry_id: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The stream and consumer group whose entries a write acks."""
+
+    stream: str
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
 class HeldViews:
     """How views of an article ranking does not know yet are held (counting.lua)."""
 
@@ -75,7 +95,8 @@ class RankingScripts:
         self._count = PackedScript(redis, script_body("counting.lua"))  # thousands of args
         self._fold = self._load(redis, "fold.lua")
         self._rebase = self._load(redis, "rebase.lua")
-        self._articles = self._load(redis, "articles.lua")
+        # A batch of upserts goes out in one pipeline, each call's error in its place.
+        self._articles = DurableScript(redis, script_body("articles.lua"), NO_WAIT)
         self._queries = self._load(redis, "queries.lua")
         self._retire = self._load(redis, "retire.lua")
 
@@ -117,9 +138,27 @@ class RankingScripts:
 
     async def article(self, mode: str, article_id: str, args: Sequence[Any]) -> str:
         """articles.lua: 'upsert' or 'kill' of one article, with its held views released."""
-        keys = [self.key("art", article_id), self.key("live"), self.key("retire"),
-                self.key("topics"), self.key("held")]  # fmt: skip
-        return text(await self._articles(keys=keys, args=[self.P, mode, article_id, *args]))
+        (reply,) = await self.articles([ArticleWrite(mode, article_id, args)])
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
+
+    async def articles(
+        self, writes: Sequence[ArticleWrite], ack: Ack | None = None
+    ) -> list[str | BaseException]:
+        """articles.lua for each write, in one round trip; with `ack`, each call acks its
+        write's entry with the write. A call's error comes back in its place."""
+        calls = []
+        for w in writes:
+            keys = [self.key("art", w.article_id), self.key("live"), self.key("retire"),
+                    self.key("topics"), self.key("held")]  # fmt: skip
+            args = [self.P, w.mode, w.article_id, *w.args]
+            if ack is not None and w.entry_id is not None:
+                keys.append(ack.stream)
+                args += [ack.group, w.entry_id]
+            calls.append((keys, args))
+        replies = await self._articles.run_each(calls)
+        return [r if isinstance(r, BaseException) else text(r) for r in replies]
 
     async def query(self, now: win.Now, args: Sequence[Any]) -> Any:
         """queries.lua: ARGV after P and the clock as `RankingStore._query_args` lays them;

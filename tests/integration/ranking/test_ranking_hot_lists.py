@@ -14,6 +14,8 @@ from services.ranking.domain.results import RankedItem
 from services.ranking.store.ranking_store import RankingStore
 from services.ranking.store.shards import RankingShards
 from services.ranking.web.hot_lists import HotLists
+from shared.consumer.entries import Delivery
+from shared.consumer.handler import Batch
 from tests.integration.ranking.conftest import Feed, article, view
 
 
@@ -116,11 +118,15 @@ async def test_the_service_drops_an_article_it_sees_killed_from_held_lists(
     store: RankingStore, three: None
 ) -> None:
     lists = HotLists(RankingShards([store], store.keys))
-    handler = ArticlesHandler(store, max_bytes=1 << 20, on_kill=lists.drop_article)
+    handler = ArticlesHandler(
+        store, stream=store.keys.enriched, group="ranking", max_bytes=1 << 20,
+        on_kill=lists.drop_article,
+    )  # fmt: skip
     assert [i.id for i in await lists.top(scope="site", window="24h", limit=5)] == [
         "a1",
         "a2",
         "a3",
     ]
-    await handler.on_enriched_article(article("a1", version=2, status="canceled"))
+    killed = Delivery(b"1-1", article("a1", version=2, status="canceled"))
+    assert await handler.handle([killed], Batch(fresh=None, deliveries=1)) == {}
     assert [i.id for i in await lists.top(scope="site", window="24h", limit=5)] == ["a2", "a3"]

@@ -33,3 +33,18 @@ async def test_an_error_the_script_returns_is_raised(
     script = DurableScript(redis_client, "return redis.error_reply('no such story')", NO_WAIT)
     with pytest.raises(ResponseError, match="no such story"):
         await script.run_many([([f"{{{settings.key_prefix}}}:x"], [])] * calls)
+
+
+async def test_run_each_answers_a_failing_call_in_its_place_and_runs_its_neighbours(
+    redis_client: aioredis.Redis, settings: Settings
+) -> None:
+    key = f"{{{settings.key_prefix}}}:durable"
+    body = "if ARGV[1] == 'fail' then return redis.error_reply('refused') end " + COUNT
+    script = DurableScript(redis_client, body, NO_WAIT)
+    calls = [([key], ["ok"]), ([key], ["fail"]), ([key], ["ok"])]
+    first = await script.run_each(calls)
+    assert first[0] == 1 and first[2] == 2
+    assert isinstance(first[1], ResponseError) and "refused" in str(first[1])
+    await redis_client.script_flush()  # reloaded: the error is still answered in its place
+    again = await script.run_each(calls)
+    assert again[0] == 3 and again[2] == 4 and isinstance(again[1], ResponseError)
