@@ -43,8 +43,10 @@ async def test_run_each_answers_a_failing_call_in_its_place_and_runs_its_neighbo
     script = DurableScript(redis_client, body, NO_WAIT)
     calls = [([key], ["ok"]), ([key], ["fail"]), ([key], ["ok"])]
     first = await script.run_each(calls)
-    assert first[0] == 1 and first[2] == 2
-    assert isinstance(first[1], ResponseError) and "refused" in str(first[1])
+    assert (first[0], first[2]) == (1, 2)
+    assert isinstance(first[1], ResponseError)
+    assert "refused" in str(first[1])
     await redis_client.script_flush()  # reloaded: the error is still answered in its place
     again = await script.run_each(calls)
-    assert again[0] == 3 and again[2] == 4 and isinstance(again[1], ResponseError)
+    assert (again[0], again[2]) == (3, 4)
+    assert isinstance(again[1], ResponseError)
