@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,16 +58,16 @@ QUICK = {
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--distinct", type=int, default=2000, help="distinct stories")
-    p.add_argument("--burst", type=int, default=2000, help="near-duplicates of one story")
+    p.add_argument("--distinct", type=positive(int), default=2000, help="distinct stories")
+    p.add_argument("--burst", type=positive(int), default=2000, help="near-duplicates of one story")
     p.add_argument(
         "--paced-rate",
-        type=float,
+        type=positive(float),
         nargs="+",
         default=[200.0],
         help="articles/s of the latency phase; several rates are run in ascending order",
     )
-    p.add_argument("--paced-seconds", type=float, default=30.0)
+    p.add_argument("--paced-seconds", type=positive(float), default=30.0)
     p.add_argument("--views-articles", type=int, default=200, help="articles in each views race")
     p.add_argument("--views-each", type=int, default=5, help="views posted per article")
     p.add_argument("--stall-s", type=float, default=30.0, help="enricher down this long")
@@ -93,7 +94,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     first = p.parse_args(argv)
     if first.quick:
         p.set_defaults(**QUICK)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    few = [r for r in args.paced_rate if round(r * args.paced_seconds) < 2]
+    if few:
+        p.error(f"--paced-rate {few[0]:g} for {args.paced_seconds:g} s sends fewer than 2 articles")
+    return args
+
+
+def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    """Every phase runs: a count or rate of 0 would leave a phase with nothing to measure."""
+
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+
+    return parse
 
 
 def say(text: str) -> None:

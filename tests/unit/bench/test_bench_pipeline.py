@@ -185,3 +185,29 @@ def test_redis_commands_per_article_costliest_first() -> None:
         {"command": "del", "calls": 1.0, "usec": 150.0},
     ]
     assert redis_per_article(before, before, count=10) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--burst", "0"], "argument --burst: must be more than 0, not 0"),
+        (["--distinct", "-3"], "argument --distinct: must be more than 0, not -3"),
+        (["--paced-rate", "50", "0"], "argument --paced-rate: must be more than 0, not 0"),
+        (["--paced-rate", "1", "--paced-seconds", "1"], "sends fewer than 2 articles"),
+    ],
+)
+def test_a_phase_left_with_nothing_to_measure_is_refused_by_name(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import bench_pipeline
+
+    with pytest.raises(SystemExit):
+        bench_pipeline.parse_args(argv)
+    assert says in capsys.readouterr().err
+
+
+def test_the_quick_run_passes_its_own_checks() -> None:
+    from bench import bench_pipeline
+
+    args = bench_pipeline.parse_args(["--quick"])
+    assert (args.distinct, args.burst, args.paced_seconds) == (200, 100, 2.0)
