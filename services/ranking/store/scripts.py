@@ -136,13 +136,6 @@ class RankingScripts:
         args: list[Any] = [self.P, old_t0, new_t0, repr(factor), purge_below]
         return bool(await self._rebase(keys=keys, args=args))
 
-    async def article(self, mode: str, article_id: str, args: Sequence[Any]) -> str:
-        """articles.lua: 'upsert' or 'kill' of one article, with its held views released."""
-        (reply,) = await self.articles([ArticleWrite(mode, article_id, args)])
-        if isinstance(reply, BaseException):
-            raise reply
-        return reply
-
     async def articles(
         self, writes: Sequence[ArticleWrite], ack: Ack | None = None
     ) -> list[str | BaseException]:
