@@ -29,9 +29,9 @@ class MemoryWatch:
     def sample(self) -> dict[str, dict[str, int]]:
         now = self.system.memory()
         for name, values in now.items():
-            peak = self.peak.setdefault(name, {"rss_kb": 0, "hwm_kb": 0})
+            peak = self.peak.setdefault(name, {})
             for key, value in values.items():
-                peak[key] = max(peak[key], value)
+                peak[key] = max(peak.get(key, 0), value)
         return now
 
     async def _loop(self) -> None:

@@ -61,8 +61,15 @@ def _memory_lines(memory: dict[str, Any]) -> list[str]:
     for name in ("ingest", "enricher", "ranking", "redis"):
         if name in peak:
             now = last.get(name, {}).get("rss_kb", 0)
-            cells.append(f"{name} {peak[name]['hwm_kb'] / 1024:.0f} / {now / 1024:.0f}")
-    return ["resident memory MB (peak VmHWM / VmRSS at the end): " + ", ".join(cells)]
+            anon = peak[name].get("anon_kb")  # absent from results saved before it was read
+            shown = _n(anon / 1024 if anon is not None else None)
+            cells.append(f"{name} {peak[name]['hwm_kb'] / 1024:.0f} / {now / 1024:.0f} / {shown}")
+    return [
+        "resident memory MB (peak VmHWM / VmRSS at the end / highest RssAnon sampled): "
+        + ", ".join(cells),
+        "  VmRSS counts the library pages a process touched as well as what it allocated;",
+        "  how many depends on the page cache (more right after pip wrote them), RssAnon not",
+    ]
 
 
 def _header(meta: dict[str, Any]) -> list[str]:

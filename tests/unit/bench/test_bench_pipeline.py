@@ -135,8 +135,19 @@ def test_enricher_durations_in_the_order_asked(tmp_path: Path) -> None:
 
 def test_memory_of_a_live_process() -> None:
     mine = memory_kb(os.getpid())
-    assert 0 < mine["rss_kb"] <= mine["hwm_kb"]
-    assert memory_kb(2**22 + 1) == {"rss_kb": 0, "hwm_kb": 0}
+    assert 0 < mine["anon_kb"] < mine["rss_kb"] <= mine["hwm_kb"]
+    assert memory_kb(2**22 + 1) == {"rss_kb": 0, "hwm_kb": 0, "anon_kb": 0}
+
+
+def test_memory_line_shows_anonymous_memory_beside_rss() -> None:
+    peak = {
+        "enricher": {"rss_kb": 204_800, "hwm_kb": 215_040, "anon_kb": 153_600},
+        "ranking": {"rss_kb": 80_000, "hwm_kb": 81_920},  # saved before RssAnon was read
+    }
+    final = {"enricher": {"rss_kb": 196_608}}
+    line = report._memory_lines({"peak": peak, "final": final})[0]
+    assert "enricher 210 / 192 / 150" in line
+    assert "ranking 80 / 0 / -" in line
 
 
 def test_cpu_per_article_leaves_out_restarted_processes() -> None:
