@@ -22,6 +22,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import httpx
 import orjson
@@ -69,9 +70,8 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
     for proc in procs:
         proc.terminate()
         proc.wait()
-    published = Counter(
-        orjson.loads(fields[b"__data__"])["id"] for _, fields in client.xrange(keys.enriched)
-    )
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange(keys.enriched))
+    published = Counter(orjson.loads(fields[b"__data__"])["id"] for _, fields in entries)
     client.close()
     return {
         "rate": len(payloads) / seconds,

@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import orjson
@@ -43,6 +44,7 @@ from shared.keys import Keys  # noqa: E402
 from shared.models import Article, RawArticle, article_id  # noqa: E402
 
 URL = "redis://127.0.0.1:6379/0"
+A = TypeVar("A")
 WORDS = [
     "government",
     "minister",
@@ -338,7 +340,7 @@ def _raw(run: str, n: int) -> RawArticle:
     )
 
 
-def _later(func: Callable[[object], Awaitable[int]], arg: object) -> Callable[[], Awaitable[int]]:
+def _later(func: Callable[[A], Awaitable[int]], arg: A) -> Callable[[], Awaitable[int]]:
     return lambda: func(arg)
 
 

@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,15 +59,15 @@ class Counting(redis.Connection):
 
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         Counting.round_trips += 1
-        super().send_packed_command(command, check_health)
+        super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]
 
     def send_command(self, *args: Any, **kwargs: Any) -> None:
         Counting.commands += 1
-        super().send_command(*args, **kwargs)
+        super().send_command(*args, **kwargs)  # type: ignore[no-untyped-call]
 
     def pack_commands(self, commands: Any) -> Any:
         Counting.commands += len(commands)
-        return super().pack_commands(commands)
+        return super().pack_commands(commands)  # type: ignore[no-untyped-call]
 
 
 def burst(n: int) -> list[Placement]:
@@ -169,7 +170,7 @@ def one_round(client: redis.Redis, articles: list[Placement], window: int, out: 
         for at, index in indexes.items():
             batch = articles[at - 1 + window : at - 1 + window + BATCH]
             trips = Counting.round_trips
-            out[at].batched.append(timed(lambda i=index, b=batch: i.assign(b))[0] / BATCH)
+            out[at].batched.append(timed(partial(index.assign, batch))[0] / BATCH)
             out[at].batch_trips.append(Counting.round_trips - trips)
     finally:
         for index in indexes.values():

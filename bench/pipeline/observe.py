@@ -82,7 +82,7 @@ def redis_per_article(
     before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], count: int, top: int = 8
 ) -> list[dict[str, Any]]:
     """The commands Redis spent most CPU on, per article of the phase."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, (calls, usec) in after.items():
         was_calls, was_usec = before.get(name, (0, 0))
         if usec > was_usec and count:
@@ -93,4 +93,4 @@ def redis_per_article(
                     "usec": (usec - was_usec) / count,
                 }
             )
-    return sorted(rows, key=lambda row: -float(row["usec"]))[:top]
+    return sorted(rows, key=lambda row: -row["usec"])[:top]
