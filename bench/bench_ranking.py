@@ -48,7 +48,7 @@ from services.ranking.store.ranking_store import RankingStore
 from services.ranking.store.shards import RankingShards
 from services.ranking.web.hot_lists import HotLists
 from shared.consumer.config import ConsumerConfig
-from shared.consumer.runner import StreamRunner
+from shared.consumer.runner import StreamRunner, raw_client
 from shared.keys import Keys
 from shared.logging import configure_logging
 from shared.metrics import ServiceMetrics
@@ -161,15 +161,10 @@ async def group_names(r: aioredis.Redis, stream: str) -> set[str]:
 
 
 # the loops ------------------------------------------------------------------------------
-def _unparsed(response: Any, **_: Any) -> Any:
-    return response
-
-
 async def raw_loop(r: aioredis.Redis, stream: str, total: int, *, fast: bool) -> float:
     """XREADGROUP COUNT 1000 + decode + one XACK per batch; returns events per second."""
-    client = aioredis.Redis(connection_pool=r.connection_pool)
-    if fast:
-        client.set_response_callback("XREADGROUP", _unparsed)
+    # fast: replies left unparsed, as the service's runner reads them (raw_client)
+    client = raw_client(r) if fast else aioredis.Redis(connection_pool=r.connection_pool)
     group, done = ("rawfast" if fast else "raw"), 0
     start = time.perf_counter()
     while done < total:
