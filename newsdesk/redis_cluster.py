@@ -93,6 +93,9 @@ def _cluster_args(port: int) -> list[str]:
         "--cluster-enabled", "yes",
         "--cluster-config-file", f"nodes-{port}.conf",
         "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
+        # A replica's first sync starts at once, not 5 s later (the default waits for more
+        # replicas to share one transfer): until it ends a write that WAITs for it fails.
+        "--repl-diskless-sync-delay", "0",
     ]  # fmt: skip
 
 
@@ -124,8 +127,9 @@ def start_cluster(
 
 
 def wait_ready(cluster: LocalCluster, *, replicas: int = 0, timeout_s: float = 30.0) -> None:
-    """Until every slot is served, every master has its replicas, and a cluster client can
-    write to every master."""
+    """Until every slot is served, every master has its replicas, each replica running has
+    finished its sync (a write that WAITs for a replica fails until then), and a cluster
+    client can write to every master."""
     deadline = time.monotonic() + timeout_s
     last: object = None
     while time.monotonic() < deadline:
@@ -134,7 +138,11 @@ def wait_ready(cluster: LocalCluster, *, replicas: int = 0, timeout_s: float = 3
             try:
                 masters = cluster.masters()
                 ok = client.cluster_info()["cluster_state"] == "ok"
-                if ok and all(len(r) >= replicas for r in masters.values()):
+                if (
+                    ok
+                    and all(len(r) >= replicas for r in masters.values())
+                    and _replicas_synced(cluster, masters)
+                ):
                     for slot_key in ("{a}", "{b}", "{c}"):
                         client.set(f"{slot_key}:ready", "1")
                     return
@@ -145,3 +153,15 @@ def wait_ready(cluster: LocalCluster, *, replicas: int = 0, timeout_s: float = 3
             last = exc
         time.sleep(0.2)
     raise RuntimeError(f"the cluster did not become ready: {last}")
+
+
+def _replicas_synced(cluster: LocalCluster, masters: dict[int, list[int]]) -> bool:
+    running = {n.port for n in cluster.alive()}
+    for port in (p for ports in masters.values() for p in ports if p in running):
+        client = redis.Redis(port=port)
+        try:
+            if client.info("replication").get("master_link_status") != "up":
+                return False
+        finally:
+            client.close()
+    return True
