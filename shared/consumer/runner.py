@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 import redis.asyncio as aioredis
@@ -76,10 +76,13 @@ class StreamRunner(Generic[T]):
         redis: RedisClient,
         metrics: ServiceMetrics,
         handler: BatchHandler[T],
+        *,
+        read_gate: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
         self.redis = raw_client(redis)
         self.handler = handler
+        self.read_gate = read_gate
         self.outcomes = Outcomes(config, self.redis, metrics, handler)
         self.reclaimer = Reclaimer(config, self.redis, self.outcomes)
         self.read_error: str | None = "not started"  # each cleared by its next success
@@ -189,11 +192,18 @@ class StreamRunner(Generic[T]):
         when that script ends: with one read ahead the loop would get its next batch only
         after the scripts queued with it, and Redis would idle while that batch is decoded.
         Two reads ahead keep a batch in hand to decode while Redis works on the previous
-        ones."""
+        ones.
+
+        A `read_gate` (readahead 0 only) is awaited after the slot: a handler with a second
+        slot (`inflight` 2) whose batches share one costly step (the enricher's tagging) has
+        the next batch read when that step is free, so the batch holds what arrived during
+        it, and is decoded and made ready while the previous batch finishes (publishes)."""
         if self.config.readahead:
             return await self._read(holding_slot=False)
         await self._slots.acquire()
         try:
+            if self.read_gate is not None:
+                await self.read_gate()
             return await self._read(holding_slot=True)
         except BaseException:
             self._slots.release()

@@ -71,7 +71,9 @@ class Recorder(ModelEntries[Note]):
 NoteRunner = StreamRunner[Delivery[Note]]
 
 
-def config(stream: str, consumer: str = "c1", readahead: int = 1) -> ConsumerConfig:
+def config(
+    stream: str, consumer: str = "c1", readahead: int = 1, inflight: int = 1
+) -> ConsumerConfig:
     return ConsumerConfig(
         stream=stream,
         group="g",
@@ -82,6 +84,7 @@ def config(stream: str, consumer: str = "c1", readahead: int = 1) -> ConsumerCon
         min_idle_ms=300,
         max_deliveries=3,
         readahead=readahead,
+        inflight=inflight,
     )
 
 
@@ -336,4 +339,36 @@ async def test_without_readahead_what_arrived_during_a_batch_is_read_as_one(
     else:
         assert sizes[:2] == [1, 1]
     assert sorted(gated.seen) == list(range(6))
+    assert await pending(redis_client, stream) == 0
+
+
+async def test_a_read_gate_holds_the_next_read_while_a_second_slot_is_free(
+    redis_client: aioredis.Redis, stream: str
+) -> None:
+    """The enricher's shape: two batches in hand, the next read only once the gate (its
+    drafting step) is free. What arrived before the gate opened is read as one batch and
+    handled while the first batch is still held."""
+    gated, read_gate = Gated(), asyncio.Event()
+    runner = StreamRunner(
+        config(stream, readahead=0, inflight=2), redis_client, ServiceMetrics("test"), gated,
+        read_gate=read_gate.wait,
+    )  # fmt: skip
+    read_gate.set()
+    await runner.start()
+    try:
+        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": 0})})
+        await asyncio.wait_for(gated.holding.wait(), timeout=5)
+        read_gate.clear()
+        await asyncio.sleep(0.3)  # a read not held by the gate would take note 1 alone
+        for n in range(1, 6):
+            await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": n})})
+        read_gate.set()
+        await eventually(lambda: _async(len(gated.seen) == 5))
+        assert gated.seen == [1, 2, 3, 4, 5]  # while note 0's batch is still held
+        gated.gate.set()
+        await eventually(lambda: _async(len(gated.seen) == 6))
+    finally:
+        gated.gate.set()
+        await runner.stop()
+    assert [size for size, _ in gated.batches] == [5, 1]
     assert await pending(redis_client, stream) == 0
