@@ -48,9 +48,10 @@ class MemoryWatch:
 
 
 def enricher_durations(log: Path, ids: list[str]) -> list[float]:
-    """What each article cost the enricher: its batch's logged `duration_ms` (tagging and
-    publishing, without the wait in the stream) over the batch's size, in the order of
-    `ids`; articles it did not log are left out."""
+    """What each article cost the enricher: its batch's logged `busy_ms` (drafting, placing
+    and publishing, without the wait in the stream or for the batch before it; older logs:
+    `duration_ms`) over the batch's size, in the order of `ids`; articles it did not log are
+    left out."""
     wanted = set(ids)
     found: dict[str, float] = {}
     with log.open("rb") as lines:
@@ -58,8 +59,9 @@ def enricher_durations(log: Path, ids: list[str]) -> list[float]:
             if b'"article.enriched"' not in line:
                 continue
             doc = orjson.loads(line)
-            if doc.get("article_id") in wanted and "duration_ms" in doc:
-                share = float(doc["duration_ms"]) / max(1, int(doc.get("batch") or 1))
+            spent = doc.get("busy_ms", doc.get("duration_ms"))
+            if doc.get("article_id") in wanted and spent is not None:
+                share = float(spent) / max(1, int(doc.get("batch") or 1))
                 found.setdefault(doc["article_id"], share)
     return [found[i] for i in ids if i in found]
 

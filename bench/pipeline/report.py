@@ -92,7 +92,8 @@ def _service_lines(result: dict[str, Any], args: dict[str, Any]) -> list[str]:
         _throughput_row("near-duplicate burst", result["burst"]),
         f"first/last: the phase's first and last {args['edge']} articles (half the "
         "phase when it is smaller); enricher ms: p50 of each article's share of its batch's "
-        "logged duration; "
+        "logged busy time (its own steps; two batches overlap, so the shares add up to more "
+        "than the wall time); "
         "CPU ms/article: each process's user+system CPU over the phase / its articles",
         "",
         "same run, same articles, offline tagger in this process (MemoryStoryIndex):",

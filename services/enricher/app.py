@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import FastAPI
 
-from services.enricher.handlers import Enricher, warm_up
+from services.enricher.handlers import Enricher, Stages, warm_up
 from services.enricher.store import EnricherStore
 from services.enricher.story_index import RedisStoryIndex
 from shared.broker import document_consumer, make_broker, make_redis
@@ -26,16 +25,18 @@ def build_app(settings: Settings) -> FastAPI:
     redis = make_redis(settings)
     metrics = ServiceMetrics("enricher")
     index = RedisStoryIndex.from_settings(settings)
-    tagging = asyncio.Lock()
+    stages = Stages()
     runners: list[StreamRunner[Any]] = []
     for shard in settings.keys.all_shards():
         config = ConsumerConfig.from_settings(
             settings, stream=shard.raw, group=GROUP_ENRICHER, service="enricher",
-            batch_size=settings.batch_size, readahead=0,
+            batch_size=settings.batch_size, readahead=0, inflight=2,
         )  # fmt: skip
         store = EnricherStore(redis, shard, group=GROUP_ENRICHER)
-        enricher = Enricher(store, index, max_bytes=config.max_entry_bytes, tagging=tagging)
-        runners.append(StreamRunner(config, redis, metrics, enricher))
+        enricher = Enricher(store, index, max_bytes=config.max_entry_bytes, stages=stages)
+        runners.append(
+            StreamRunner(config, redis, metrics, enricher, read_gate=enricher.drafting_free)
+        )
         suffix = "" if shard.shard is None else f" #{shard.shard}"
         document_consumer(
             broker, stream=shard.raw, group=GROUP_ENRICHER, model=RawArticle,

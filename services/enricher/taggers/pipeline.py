@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.enricher.taggers import topics
 from services.enricher.taggers.datelines import Dateline, find_dateline
@@ -82,20 +82,30 @@ def tag_batch(
     The index places the whole batch in one call, so a Redis index costs a few round trips
     per batch instead of per article; articles of the batch may join stories started in it.
     """
-    drafts = [_draft(article, key, index is not None, timings) for article, key in articles]
+    drafts = [draft_article(article, key, index is not None, timings) for article, key in articles]
     with _Timed(timings, "duplicates"):
-        placements = [placement for _, placement in drafts]
+        placements = [d.placement for d in drafts]
         stories = [_alone(p) for p in placements] if index is None else index.assign(placements)
-    return [
-        Tags(**fields, story_id=story.story_id, duplicate_of=story.duplicate_of)
-        for (fields, _), story in zip(drafts, stories, strict=True)
-    ]
+    return [tags_of(d, story) for d, story in zip(drafts, stories, strict=True)]
 
 
-def _draft(
-    article: Article, key: str, sign: bool, timings: dict[str, float] | None
-) -> tuple[dict[str, Any], Placement]:
-    """Every tag but the story, and what placing the article in a story needs."""
+class Draft(NamedTuple):
+    """Every tag of an article but its story, and what placing it in a story needs: the
+    costly part of tagging, which needs no story index (the enricher drafts one batch while
+    the one before it is placed)."""
+
+    fields: dict[str, Any]
+    placement: Placement
+
+
+def tags_of(draft: Draft, story: StoryMatch) -> Tags:
+    return Tags(**draft.fields, story_id=story.story_id, duplicate_of=story.duplicate_of)
+
+
+def draft_article(
+    article: Article, key: str, sign: bool, timings: dict[str, float] | None = None
+) -> Draft:
+    """Every tag but the story; `sign`: compute the signature a story index places by."""
     text, body_at = tagging_text(article)
     with _Timed(timings, "language"):
         language = detect_language(text, article.language)
@@ -132,7 +142,7 @@ def _draft(
         "summary": summary,
         "subjects": [_subject(t) for t in found_topics],
     }
-    return fields, placement
+    return Draft(fields, placement)
 
 
 def topics_model(found: topics.TopicScore) -> Topic:

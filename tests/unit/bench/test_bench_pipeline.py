@@ -133,6 +133,16 @@ def test_enricher_durations_in_the_order_asked(tmp_path: Path) -> None:
     assert enricher_durations(log, ["b", "a", "missing"]) == [7.0, 5.5]
 
 
+def test_enricher_durations_count_a_batch_busy_not_its_wait_for_the_one_before(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "enricher.log"
+    log.write_text(
+        '{"event":"article.enriched","article_id":"a","duration_ms":900,"busy_ms":400,"batch":100}\n'
+    )
+    assert enricher_durations(log, ["a"]) == [4.0]
+
+
 def test_memory_of_a_live_process() -> None:
     mine = memory_kb(os.getpid())
     assert 0 < mine["anon_kb"] < mine["rss_kb"] <= mine["hwm_kb"]

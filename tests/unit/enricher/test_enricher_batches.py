@@ -3,11 +3,16 @@ and one article's failure kept its own."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
-from services.enricher.handlers import INLINE_BATCH, Enricher, Tagged, tag_in_order
+import pytest
+
+from services.enricher import handlers
+from services.enricher.batch_tagging import Drafted, Recent, Tagged, draft_in_order, tag_in_order
+from services.enricher.handlers import INLINE_BATCH, Enricher
 from services.enricher.store import CachedTags, EnricherStore
 from services.enricher.taggers.duplicates import MemoryStoryIndex
 from services.enricher.taggers.pipeline import ENRICHER_VERSION, tag_article
@@ -121,3 +126,76 @@ async def test_a_small_batch_is_tagged_on_the_loop_and_a_large_one_in_a_thread()
     assert index.threads[0] == threading.get_ident()
     assert index.threads[1] != threading.get_ident()
     assert store.published == [r.id for r in small + large]
+
+
+def test_a_text_the_batch_before_tagged_is_reused_though_the_cache_missed_it() -> None:
+    """The next batch's cache lookup goes out before the batch before it publishes: the
+    tags this process made last stand in for the cache."""
+    index, recent = CountingIndex(), Recent()
+    first = tag_in_order([raw("a"), raw("b")], [None, None], index, recent)
+    again = tag_in_order([raw("a", version=2), raw("c")], [None, None], index, recent)
+    assert index.calls == [2, 1]  # c alone: a's text was placed already
+    assert isinstance(first[0], Tagged)
+    assert isinstance(again[0], Tagged)
+    assert again[0] == Tagged(first[0].tags, True)
+    edited = tag_in_order([raw("a", body=BODY + " More.")], [None], index, recent)
+    assert index.calls == [2, 1, 1]  # a new text is tagged again
+    assert isinstance(edited[0], Tagged)
+    assert not edited[0].reused
+
+
+def test_recent_tags_are_bounded() -> None:
+    recent = Recent(cap=2)
+    for guid in "abc":
+        recent.remember(raw(guid), Tags(language="en"))
+    assert recent.get("id-a") is None
+    assert recent.get("id-b") is not None
+    assert recent.get("id-c") is not None
+
+
+class BlockingIndex(CountingIndex):
+    """Holds the first batch's placing until `release` is set, as a slow Redis would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.placing = threading.Event()
+        self.release = threading.Event()
+
+    def assign(self, placements: Sequence[Placement]) -> list[StoryMatch]:
+        if not self.calls:
+            self.placing.set()
+            assert self.release.wait(10)
+        return super().assign(placements)
+
+
+async def test_the_next_batch_is_drafted_while_one_is_placed_and_both_keep_their_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drafted: list[list[str]] = []
+
+    def drafting(raws: Sequence[RawArticle], *args: Any) -> Drafted:
+        out = draft_in_order(raws, *args)
+        drafted.append([r.id for r in raws])
+        return out
+
+    monkeypatch.setattr(handlers, "draft_in_order", drafting)
+    index, store = BlockingIndex(), MemoryStore()
+    enricher = Enricher(cast(EnricherStore, store), index, max_bytes=1 << 20)
+    size = INLINE_BATCH + 1
+    first = [Delivery(f"1-{n}".encode(), raw(f"a{n}")) for n in range(size)]
+    second = [Delivery(f"2-{n}".encode(), raw(f"b{n}")) for n in range(size)]
+    one = asyncio.create_task(enricher.handle(first, Batch(None, 1)))
+    assert await asyncio.to_thread(index.placing.wait, 10)
+    await asyncio.wait_for(enricher.drafting_free(), 5)  # the runner may read the next one
+    two = asyncio.create_task(enricher.handle(second, Batch(None, 1)))
+    for _ in range(500):
+        await asyncio.sleep(0.01)
+        if len(drafted) == 2:
+            break
+    assert drafted == [[r.message.id for r in batch] for batch in (first, second)]
+    assert not one.done()  # the first batch is still being placed
+    assert index.calls == []  # and the second waits its turn to be
+    index.release.set()
+    assert list(await asyncio.wait_for(asyncio.gather(one, two), 10)) == [{}, {}]
+    assert index.calls == [size, size]
+    assert store.published == [d.message.id for d in first + second]
