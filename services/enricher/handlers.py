@@ -112,44 +112,66 @@ class Enricher(ModelEntries[RawArticle]):
         started = time.perf_counter()
         raws = [item.message for item in items]
         cached = await self.store.cached_tags([raw.id for raw in raws])
-        stages, inline = self.stages, len(raws) <= INLINE_BATCH
-        busy = 0.0
+        stages, inline, busy = self.stages, len(raws) <= INLINE_BATCH, _Busy()
         async with stages.drafting:
-            step = time.perf_counter()
-            drafted = await _run(inline, draft_in_order, raws, cached, stages.recent)
-            busy += time.perf_counter() - step
-            await stages.placing.acquire()
+            with busy:
+                drafted = await _run(inline, draft_in_order, raws, cached, stages.recent)
+            await stages.placing.acquire()  # its turn to place comes before the next batch's
         try:
-            step = time.perf_counter()
-            results = await _run(inline, place_in_order, drafted, self.index, stages.recent)
-            busy += time.perf_counter() - step
+            with busy:
+                results = await _run(inline, place_in_order, drafted, self.index, stages.recent)
             await self.publishing.acquire()
         finally:
             stages.placing.release()
         try:
-            step = time.perf_counter()
-            failures: dict[bytes, BaseException] = {}
-            done: list[tuple[Delivery[RawArticle], Tagged]] = []
-            for item, result in zip(items, results, strict=True):
-                if isinstance(result, BaseException):
-                    failures[item.entry_id] = result
-                else:
-                    done.append((item, result))
-            published = await self.store.publish(
-                [(enriched_of(item.message, t.tags), item.entry_id) for item, t in done]
-            )
-            busy += time.perf_counter() - step
+            with busy:
+                failures, done, published = await self._publish(items, results)
         finally:
             self.publishing.release()
-        timing = _Timing(round((time.perf_counter() - started) * 1000, 2), round(busy * 1000, 2))
+        timing = _Timing(round((time.perf_counter() - started) * 1000, 2), busy.ms)
         for (item, tagged), fresh in zip(done, published, strict=True):
             _log_enriched(item.message, tagged, fresh, timing, len(items))
         return failures
+
+    async def _publish(
+        self, items: Sequence[Delivery[RawArticle]], results: Sequence[Tagged | BaseException]
+    ) -> tuple[Failures, list[tuple[Delivery[RawArticle], Tagged]], list[bool]]:
+        """Publishes (and acks) what was tagged; returns what failed, what was tagged and,
+        for each of those, whether this publish was the first."""
+        failures: dict[bytes, BaseException] = {}
+        done: list[tuple[Delivery[RawArticle], Tagged]] = []
+        for item, result in zip(items, results, strict=True):
+            if isinstance(result, BaseException):
+                failures[item.entry_id] = result
+            else:
+                done.append((item, result))
+        published = await self.store.publish(
+            [(enriched_of(item.message, t.tags), item.entry_id) for item, t in done]
+        )
+        return failures, done, published
 
 
 async def _run(inline: bool, work: Callable[..., R], *args: object) -> R:
     """On the event loop for a small batch, else in a worker thread."""
     return work(*args) if inline else await asyncio.to_thread(work, *args)
+
+
+class _Busy:
+    """Adds up the seconds a batch spends in its own steps, not waiting for another's."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start = 0.0
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds += time.perf_counter() - self._start
+
+    @property
+    def ms(self) -> float:
+        return round(self.seconds * 1000, 2)
 
 
 @dataclass(frozen=True, slots=True)
