@@ -121,17 +121,6 @@ def place_in_order(
     return [_settled(slots, slot) for slot in slots]
 
 
-def tag_in_order(
-    raws: Sequence[RawArticle],
-    cached: Sequence[CachedTags | None],
-    index: StoryIndex,
-    recent: Recent | None = None,
-) -> list[Tagged | BaseException]:
-    """Both steps at once, for a batch no other batch overlaps."""
-    recent = recent or Recent()
-    return place_in_order(draft_in_order(raws, cached, recent), index, recent)
-
-
 def _settled(slots: Sequence[Slot], slot: Slot) -> Tagged | BaseException:
     """An entry's result once the batch is placed: an entry repeating an earlier one's text
     takes its tags (reused) or its error."""

@@ -26,7 +26,7 @@ import structlog
 from services.enricher.batch_tagging import Recent, Tagged, draft_in_order, place_in_order
 from services.enricher.store import EnricherStore
 from services.enricher.taggers.duplicates import StoryIndex
-from services.enricher.taggers.pipeline import ENRICHER_VERSION, tag_article
+from services.enricher.taggers.pipeline import ENRICHER_VERSION, Timed, tag_article
 from shared.consumer.entries import Delivery, ModelEntries
 from shared.consumer.handler import Batch, Failures
 from shared.logging import get_logger
@@ -112,23 +112,24 @@ class Enricher(ModelEntries[RawArticle]):
         started = time.perf_counter()
         raws = [item.message for item in items]
         cached = await self.store.cached_tags([raw.id for raw in raws])
-        stages, inline, busy = self.stages, len(raws) <= INLINE_BATCH, _Busy()
+        stages, inline = self.stages, len(raws) <= INLINE_BATCH
+        spent: dict[str, float] = {}  # seconds in its own steps, not waiting for another batch
         async with stages.drafting:
-            with busy:
+            with Timed(spent, "busy"):
                 drafted = await _run(inline, draft_in_order, raws, cached, stages.recent)
             await stages.placing.acquire()  # its turn to place comes before the next batch's
         try:
-            with busy:
+            with Timed(spent, "busy"):
                 results = await _run(inline, place_in_order, drafted, self.index, stages.recent)
             await self.publishing.acquire()
         finally:
             stages.placing.release()
         try:
-            with busy:
+            with Timed(spent, "busy"):
                 failures, done, published = await self._publish(items, results)
         finally:
             self.publishing.release()
-        timing = _Timing(round((time.perf_counter() - started) * 1000, 2), busy.ms)
+        timing = _Timing(_ms(time.perf_counter() - started), _ms(spent.get("busy", 0.0)))
         for (item, tagged), fresh in zip(done, published, strict=True):
             _log_enriched(item.message, tagged, fresh, timing, len(items))
         return failures
@@ -156,22 +157,8 @@ async def _run(inline: bool, work: Callable[..., R], *args: object) -> R:
     return work(*args) if inline else await asyncio.to_thread(work, *args)
 
 
-class _Busy:
-    """Adds up the seconds a batch spends in its own steps, not waiting for another's."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self._start = 0.0
-
-    def __enter__(self) -> None:
-        self._start = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds += time.perf_counter() - self._start
-
-    @property
-    def ms(self) -> float:
-        return round(self.seconds * 1000, 2)
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
 
 
 @dataclass(frozen=True, slots=True)

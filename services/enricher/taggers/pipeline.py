@@ -32,11 +32,12 @@ def tagging_text(article: Article) -> tuple[str, int]:
     return article.headline + HEADLINE_SEPARATOR + article.body_text, len(article.headline) + 2
 
 
-class _Timed:
+class Timed:
     """Adds the seconds its block took to `timings[name]` when timings are collected.
 
     A class rather than a generator-based context manager: it is entered eight times an
-    article, and a generator costs several times as much to enter and leave.
+    article, and a generator costs several times as much to enter and leave. The enricher
+    also times a batch's own steps with it (its `busy_ms`).
     """
 
     __slots__ = ("name", "start", "timings")
@@ -83,7 +84,7 @@ def tag_batch(
     per batch instead of per article; articles of the batch may join stories started in it.
     """
     drafts = [draft_article(article, key, index is not None, timings) for article, key in articles]
-    with _Timed(timings, "duplicates"):
+    with Timed(timings, "duplicates"):
         placements = [d.placement for d in drafts]
         stories = [_alone(p) for p in placements] if index is None else index.assign(placements)
     return [tags_of(d, story) for d, story in zip(drafts, stories, strict=True)]
@@ -107,25 +108,25 @@ def draft_article(
 ) -> Draft:
     """Every tag but the story; `sign`: compute the signature a story index places by."""
     text, body_at = tagging_text(article)
-    with _Timed(timings, "language"):
+    with Timed(timings, "language"):
         language = detect_language(text, article.language)
-    with _Timed(timings, "dateline"):
+    with Timed(timings, "dateline"):
         dateline = find_dateline(article.body_text)
-    with _Timed(timings, "topics"):
+    with Timed(timings, "topics"):
         hints = [article.section or "", *article.keywords]
         found_topics = topics.classify(
             article.headline, article.body_text, article.subjects, hints, language
         )
-    with _Timed(timings, "entities"):
+    with Timed(timings, "entities"):
         entities = _entities(text, language, _shift(dateline, body_at), len(article.headline))
     story_from = dateline.end if dateline else 0
-    with _Timed(timings, "keywords"):
+    with Timed(timings, "keywords"):
         lead = f"{article.headline}. {article.body_text[story_from:]}"
         keywords = extract_keywords(lead, language)
-    with _Timed(timings, "stats"):
+    with Timed(timings, "stats"):
         measured = counts(text)
         summary = lead_summary(article.body_text, story_from)
-    with _Timed(timings, "duplicates"):
+    with Timed(timings, "duplicates"):
         anchors = frozenset(f"{e.type}:{e.name}" for e in entities)
         placement = _placement(article, key, text, anchors, sign)
     fields = {

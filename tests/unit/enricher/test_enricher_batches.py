@@ -11,10 +11,16 @@ from typing import Any, cast
 import pytest
 
 from services.enricher import handlers
-from services.enricher.batch_tagging import Drafted, Recent, Tagged, draft_in_order, tag_in_order
+from services.enricher.batch_tagging import (
+    Drafted,
+    Recent,
+    Tagged,
+    draft_in_order,
+    place_in_order,
+)
 from services.enricher.handlers import INLINE_BATCH, Enricher
 from services.enricher.store import CachedTags, EnricherStore
-from services.enricher.taggers.duplicates import MemoryStoryIndex
+from services.enricher.taggers.duplicates import MemoryStoryIndex, StoryIndex
 from services.enricher.taggers.pipeline import ENRICHER_VERSION, tag_article
 from services.enricher.taggers.stories import Placement, StoryMatch
 from shared.consumer.entries import Delivery
@@ -32,6 +38,17 @@ def raw(guid: str, *, version: int = 1, body: str = BODY) -> RawArticle:
     return RawArticle(
         id=f"id-{guid}", producer="p", content_hash=article.content_hash(), article=article
     )
+
+
+def tag_in_order(
+    raws: Sequence[RawArticle],
+    cached: Sequence[CachedTags | None],
+    index: StoryIndex,
+    recent: Recent | None = None,
+) -> list[Tagged | BaseException]:
+    """Both of the enricher's steps on one batch, as it runs them when no other overlaps."""
+    recent = recent or Recent()
+    return place_in_order(draft_in_order(raws, cached, recent), index, recent)
 
 
 class CountingIndex(MemoryStoryIndex):
