@@ -24,7 +24,7 @@ def build_app(settings: Settings) -> FastAPI:
     broker = make_broker(settings)
     redis = make_redis(settings)
     metrics = ServiceMetrics("enricher")
-    index = RedisStoryIndex.from_settings(settings)
+    index = RedisStoryIndex.from_settings(settings, aclient=redis)
     stages = Stages()
     runners: list[StreamRunner[Any]] = []
     for shard in settings.keys.all_shards():

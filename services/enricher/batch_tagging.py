@@ -10,11 +10,16 @@ this process made most recently (`Recent`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from services.enricher.store import CachedTags
-from services.enricher.taggers.duplicates import Placement, StoryIndex, StoryMatch
+from services.enricher.taggers.duplicates import (
+    AsyncStoryIndex,
+    Placement,
+    StoryIndex,
+    StoryMatch,
+)
 from services.enricher.taggers.pipeline import ENRICHER_VERSION, Draft, draft_article, tags_of
 from shared.logging import get_logger
 from shared.models import RawArticle, Tags
@@ -104,13 +109,48 @@ def place_in_order(
 ) -> list[Tagged | BaseException]:
     """Places the batch's drafts in stream order (an earlier article may start the story a
     later one joins) in one call of the index, and completes every entry's result."""
+    slots, todo = _to_place(drafted, recent)
+    stories = _assign_each_alone_on_failure([d.placement for _, d in todo], index.assign)
+    return _completed(drafted.raws, slots, todo, stories, recent)
+
+
+async def place_in_order_async(
+    drafted: Drafted, index: AsyncStoryIndex, recent: Recent
+) -> list[Tagged | BaseException]:
+    """`place_in_order` with an index that places without blocking the event loop."""
+    slots, todo = _to_place(drafted, recent)
+    placements = [d.placement for _, d in todo]
+    try:
+        stories: list[StoryMatch | BaseException] = list(await index.assign_async(placements))
+    except Exception:
+        log.exception("batch.placing_failed", size=len(placements))
+        stories = []
+        for placement in placements:
+            try:
+                stories += await index.assign_async([placement])
+            except Exception as exc:
+                stories.append(exc)
+    return _completed(drafted.raws, slots, todo, stories, recent)
+
+
+def _to_place(drafted: Drafted, recent: Recent) -> tuple[list[Slot], list[tuple[int, Draft]]]:
+    """The batch's slots, with drafts the batch before has tagged since taken from it, and
+    the drafts left to place, by position."""
     raws, slots = drafted.raws, list(drafted.slots)
     for n, slot in enumerate(slots):  # tagged by the batch before, since this one was drafted
         if isinstance(slot, Draft):
             again = _reusable(raws[n], recent.get(raws[n].id))
             slots[n] = slot if again is None else Tagged(again, True)
-    todo = [(n, slot) for n, slot in enumerate(slots) if isinstance(slot, Draft)]
-    stories = _assign_each_alone_on_failure([d.placement for _, d in todo], index)
+    return slots, [(n, slot) for n, slot in enumerate(slots) if isinstance(slot, Draft)]
+
+
+def _completed(
+    raws: Sequence[RawArticle],
+    slots: list[Slot],
+    todo: Sequence[tuple[int, Draft]],
+    stories: Sequence[StoryMatch | BaseException],
+    recent: Recent,
+) -> list[Tagged | BaseException]:
     for (n, draft), story in zip(todo, stories, strict=True):
         if isinstance(story, BaseException):
             slots[n] = story
@@ -134,20 +174,20 @@ def _settled(slots: Sequence[Slot], slot: Slot) -> Tagged | BaseException:
 
 
 def _assign_each_alone_on_failure(
-    placements: Sequence[Placement], index: StoryIndex
+    placements: Sequence[Placement], assign: Callable[[Sequence[Placement]], list[StoryMatch]]
 ) -> list[StoryMatch | BaseException]:
     """A batch the index fails to place is placed one by one: one article's failure is its
     own."""
     if not placements:
         return []
     try:
-        return list(index.assign(placements))
+        return list(assign(placements))
     except Exception:
         log.exception("batch.placing_failed", size=len(placements))
     out: list[StoryMatch | BaseException] = []
     for placement in placements:
         try:
-            out += index.assign([placement])
+            out += assign([placement])
         except Exception as exc:
             out.append(exc)
     return out

@@ -6,10 +6,13 @@ are in hand at once: one is drafted (`batch_tagging`: every tag but the story, t
 while the one before it is placed in its story (mostly a wait on the story index's scripts)
 and published, so the process keeps a core busy through those round trips.
 
-A batch of more than `INLINE_BATCH` articles is drafted, and placed, in worker-thread hops,
-so health checks keep answering meanwhile; a smaller one (what a paced feed delivers: one or
-two articles at a time) is handled on the event loop, which holds it for ~5 ms and saves
-the hops' cost (~0.8 ms of CPU per batch measured here, 15% of an article's).
+Placing runs on the event loop (`RedisStoryIndex.assign_async`): while its scripts run in
+Redis, the loop drafts the next batch. Drafting a batch of more than `INLINE_BATCH` articles
+runs in a worker thread, so health checks keep answering meanwhile; a smaller one (what a
+paced feed delivers: one or two articles at a time) is drafted on the event loop, which
+holds it for ~3 ms and saves the hop and the GIL handoffs. Placing a small batch used to
+block the loop too (a blocking client, two round trips): measured at a paced 200 articles/s
+here, the next article then waited for Redis as well as for the CPU.
 """
 
 from __future__ import annotations
@@ -23,9 +26,16 @@ from typing import TypeVar
 
 import structlog
 
-from services.enricher.batch_tagging import Recent, Tagged, draft_in_order, place_in_order
+from services.enricher.batch_tagging import (
+    Drafted,
+    Recent,
+    Tagged,
+    draft_in_order,
+    place_in_order,
+    place_in_order_async,
+)
 from services.enricher.store import EnricherStore
-from services.enricher.taggers.duplicates import StoryIndex
+from services.enricher.taggers.duplicates import AsyncStoryIndex, StoryIndex
 from services.enricher.taggers.pipeline import ENRICHER_VERSION, Timed, tag_article
 from shared.consumer.entries import Delivery, ModelEntries
 from shared.consumer.handler import Batch, Failures
@@ -120,7 +130,7 @@ class Enricher(ModelEntries[RawArticle]):
             await stages.placing.acquire()  # its turn to place comes before the next batch's
         try:
             with Timed(spent, "busy"):
-                results = await _run(inline, place_in_order, drafted, self.index, stages.recent)
+                results = await self._place(inline, drafted)
             await self.publishing.acquire()
         finally:
             stages.placing.release()
@@ -133,6 +143,13 @@ class Enricher(ModelEntries[RawArticle]):
         for (item, tagged), fresh in zip(done, published, strict=True):
             _log_enriched(item.message, tagged, fresh, timing, len(items))
         return failures
+
+    async def _place(self, inline: bool, drafted: Drafted) -> list[Tagged | BaseException]:
+        """On the event loop when the index can wait for Redis there: the next batch is
+        drafted meanwhile, without a thread hop or a handoff of the GIL."""
+        if isinstance(self.index, AsyncStoryIndex):
+            return await place_in_order_async(drafted, self.index, self.stages.recent)
+        return await _run(inline, place_in_order, drafted, self.index, self.stages.recent)
 
     async def _publish(
         self, items: Sequence[Delivery[RawArticle]], results: Sequence[Tagged | BaseException]

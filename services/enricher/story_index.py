@@ -14,8 +14,8 @@ outlives the window so a late correction still finds the story of its first vers
 `REPRESENTATIVES`; `n` -> members that entered the ring) expire with the clustering window.
 Concurrent replicas only raise bucket scores, trim by rank and rewrite bounded slots, so a
 race can cost a representative (or, as before, split a story both start at once), never a
-bound. Blocking calls: the enricher places a batch of one or two articles on its event loop
-(two short round trips, cheaper than a thread hop) and a larger one in a worker thread.
+bound. The enricher places on its event loop (`assign_async`, an asyncio client);
+`assign`, with a blocking client, serves tools, benchmarks and worker threads.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from importlib import resources
-from typing import Any, cast
+from typing import Any, Self, cast
 
 import numpy as np
 import orjson
@@ -44,7 +44,7 @@ from services.enricher.taggers.stories import (
     StoryState,
     buckets,
 )
-from shared.broker import make_sync_redis
+from shared.broker import RedisClient, make_sync_redis
 from shared.keys import Keys
 from shared.settings import Settings
 
@@ -63,11 +63,17 @@ UNPACKED = 1024
 
 
 class RedisStoryIndex:
+    """Places batches with a blocking client (`assign`, for worker threads and tools) or,
+    given an asyncio client, on the event loop (`assign_async`): the enricher's loop then
+    drafts the next batch while this one's scripts run, with no thread hop nor GIL handoff."""
+
     def __init__(
         self,
         client: redis.Redis | redis.RedisCluster,
         keys: Keys,
         clock: Callable[[], float] = time.time,
+        *,
+        aclient: RedisClient | None = None,
     ) -> None:
         self.client = client
         self.keys = keys
@@ -76,33 +82,59 @@ class RedisStoryIndex:
         self._read_script = client.register_script(_script("story_read.lua"))
         self._samples_script = client.register_script(_script("story_samples.lua"))
         self._write_script = client.register_script(_script("story_write.lua"))
+        self._async = _AsyncScripts(aclient) if aclient is not None else None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RedisStoryIndex:
-        return cls(make_sync_redis(settings), settings.keys)
+    def from_settings(cls, settings: Settings, *, aclient: RedisClient | None = None) -> Self:
+        return cls(make_sync_redis(settings), settings.keys, aclient=aclient)
 
     def assign(self, placements: Sequence[Placement]) -> list[StoryMatch]:
         """Place a batch in order, exactly as placing its articles one by one would."""
-        ids = [buckets(p.hashvalues()) if p.minhash is not None else [] for p in placements]
-        state = StoryState(load=self._samples, clock=self.clock)
+        ids = _bucket_ids(placements)
         limit = _prefetch(placements)
-        self._read(state, placements, ids, limit)
-        proposed: list[str] = []
-        for p, found in zip(placements, ids, strict=True):
-            known = state.records.get(p.key)
-            proposed += [known.story_id if known else p.key, *state.candidates(found, limit)]
-        state.ensure(proposed)
-        matches = [state.place(p, found) for p, found in zip(placements, ids, strict=True)]
-        self._write(state)
+        names, args = self._read_call(placements, ids, limit)
+        state = StoryState(load=self._samples, clock=self.clock)
+        self._apply_read(state, placements, ids, self._read_script(keys=names, args=args))
+        matches = _place_all(state, placements, ids, limit)
+        write = self._write_call(state)
+        if write is not None:
+            self._write_script(keys=write[0], args=write[1])
         return matches
 
-    def _read(
-        self,
-        state: StoryState,
-        placements: Sequence[Placement],
-        ids: Sequence[Sequence[str]],
-        limit: int,
-    ) -> None:
+    async def assign_async(self, placements: Sequence[Placement]) -> list[StoryMatch]:
+        """`assign` without blocking the event loop: the same reads, placements and write.
+
+        Placing can need a sample the first read did not bring (an earlier article of the
+        batch promoted its story into a later one's candidates). `assign` fetches it in the
+        middle of placing; here placing stops, the sample is fetched without blocking, and
+        the batch is placed again from what was read (rare: a few per thousand articles).
+        """
+        if self._async is None:
+            raise RuntimeError("RedisStoryIndex.assign_async needs an asyncio client (aclient)")
+        ids = _bucket_ids(placements)
+        limit = _prefetch(placements)
+        names, args = self._read_call(placements, ids, limit)
+        read = await self._async.read(keys=names, args=args)
+        extra: dict[str, list[bytes]] = {}
+        while True:
+            state = StoryState(load=_needs, clock=self.clock)
+            self._apply_read(state, placements, ids, read)
+            state.samples.update((story, _sample(flat)) for story, flat in extra.items())
+            try:
+                matches = _place_all(state, placements, ids, limit)
+                break
+            except _UnreadSamplesError as missing:
+                stories = list(missing.stories)
+                replies = await self._async.samples(keys=self._sample_keys(stories))
+                extra.update(zip(stories, cast(list[list[bytes]], replies), strict=True))
+        write = self._write_call(state)
+        if write is not None:
+            await self._async.write(keys=write[0], args=write[1])
+        return matches
+
+    def _read_call(
+        self, placements: Sequence[Placement], ids: Sequence[Sequence[str]], limit: int
+    ) -> tuple[list[str], list[Any]]:
         unique = list(dict.fromkeys(p.key for p in placements))
         position = {b: n for n, b in enumerate(dict.fromkeys(b for i in ids for b in i), 1)}
         names = [self.keys.story(k) for k in unique]
@@ -110,11 +142,22 @@ class RedisStoryIndex:
         args: list[Any] = [len(unique), self._sample_prefix, limit, *unique]
         for found in ids:
             args += [len(found), *(position[b] for b in found)]
-        records, rows, stories, samples = cast(list[Any], self._read_script(keys=names, args=args))
+        return names, args
+
+    @staticmethod
+    def _apply_read(
+        state: StoryState,
+        placements: Sequence[Placement],
+        ids: Sequence[Sequence[str]],
+        reply: Any,
+    ) -> None:
+        """Puts story_read.lua's reply in `state`: records, buckets and samples."""
+        unique = dict.fromkeys(p.key for p in placements)
+        records, rows, stories, samples = cast(list[Any], reply)
         for key, (story_id, published) in zip(unique, records, strict=True):
             if story_id is not None:
                 state.records[key] = StoryRecord(key, story_id.decode(), _when(published))
-        for bucket, flat in zip(position, rows, strict=True):
+        for bucket, flat in zip(dict.fromkeys(b for i in ids for b in i), rows, strict=True):
             if flat:
                 state.buckets[bucket] = {
                     m.decode(): float(score) for m, score in zip(flat[::2], flat[1::2], strict=True)
@@ -122,16 +165,19 @@ class RedisStoryIndex:
         for story, flat in zip(stories, samples, strict=True):
             state.samples[story.decode()] = _sample(flat) if flat else Sample()
 
+    def _sample_keys(self, stories: Sequence[str]) -> list[str]:
+        return [self.keys.story_sample(s) for s in stories]
+
     def _samples(self, stories: Collection[str]) -> dict[str, Sample]:
         ordered = list(stories)
-        names = [self.keys.story_sample(s) for s in ordered]
-        replies = cast(list[list[bytes]], self._samples_script(keys=names))
+        replies = cast(list[list[bytes]], self._samples_script(keys=self._sample_keys(ordered)))
         return {s: _sample(flat) for s, flat in zip(ordered, replies, strict=True) if flat}
 
-    def _write(self, state: StoryState) -> None:
+    def _write_call(self, state: StoryState) -> tuple[list[str], list[Any]] | None:
+        """story_write.lua's keys and arguments for what placing changed; None: nothing."""
         changes = state.changes
         if not changes.records:
-            return
+            return None
         names = [self.keys.story(k) for k in changes.records]
         names += [self.keys.story_sample(s) for s in changes.samples]
         names += [self.keys.story_bucket(b) for b in changes.buckets]
@@ -149,8 +195,46 @@ class RedisStoryIndex:
             "window_ttl": WINDOW_TTL_S,
             "cap": STORIES_PER_BUCKET,
         }
-        self._write_script(keys=names, args=[orjson.dumps(payload), *members])
         changes.clear()
+        return names, [orjson.dumps(payload), *members]
+
+
+class _AsyncScripts:
+    """The index's scripts on an asyncio client (EVALSHA, loaded on first use)."""
+
+    def __init__(self, client: RedisClient) -> None:
+        self.read = client.register_script(_script("story_read.lua"))
+        self.samples = client.register_script(_script("story_samples.lua"))
+        self.write = client.register_script(_script("story_write.lua"))
+
+
+class _UnreadSamplesError(Exception):
+    """Placing needs these stories' samples, which the event loop must fetch first."""
+
+    def __init__(self, stories: Collection[str]) -> None:
+        super().__init__(f"{len(stories)} samples to fetch")
+        self.stories = stories
+
+
+def _needs(stories: Collection[str]) -> dict[str, Sample]:
+    raise _UnreadSamplesError(stories)
+
+
+def _bucket_ids(placements: Sequence[Placement]) -> list[list[str]]:
+    return [buckets(p.hashvalues()) if p.minhash is not None else [] for p in placements]
+
+
+def _place_all(
+    state: StoryState, placements: Sequence[Placement], ids: Sequence[Sequence[str]], limit: int
+) -> list[StoryMatch]:
+    """Places the batch in order in `state`, after fetching at once every sample the read
+    did not bring that its articles' candidates need as they stand before placing."""
+    proposed: list[str] = []
+    for p, found in zip(placements, ids, strict=True):
+        known = state.records.get(p.key)
+        proposed += [known.story_id if known else p.key, *state.candidates(found, limit)]
+    state.ensure(proposed)
+    return [state.place(p, found) for p, found in zip(placements, ids, strict=True)]
 
 
 def _prefetch(placements: Sequence[Placement]) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -109,6 +109,15 @@ class StoryIndex(Protocol):
 
     def assign(self, placements: Sequence[Placement]) -> list[StoryMatch]:
         """Place articles in order, as if one by one: later ones may join earlier ones."""
+        ...
+
+
+@runtime_checkable
+class AsyncStoryIndex(Protocol):
+    """An index that places without blocking the event loop (the Redis one, in the service)."""
+
+    async def assign_async(self, placements: Sequence[Placement]) -> list[StoryMatch]:
+        """`StoryIndex.assign`, awaited."""
         ...
 
 

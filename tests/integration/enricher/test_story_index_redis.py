@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 
 from services.enricher import story_index
 from services.enricher.story_index import RECORD_TTL_S, WINDOW_TTL_S, RedisStoryIndex
@@ -262,6 +264,41 @@ def test_a_batch_places_as_one_by_one(
     assert batched[-13:-11] == [StoryMatch("c0", None, "c3"), StoryMatch("c0", None, "c1")]
     assert batched[-11:-9] == [StoryMatch("e0+", None, None), StoryMatch("e5", "e5", None)]
     assert _contents(client, settings.keys) == _contents(client, other_keys)
+
+
+async def test_placing_on_the_event_loop_places_as_the_blocking_client(
+    client: redis.Redis, settings: Settings, other_keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`assign_async` reads, places and writes what `assign` does, also when placing needs
+    samples the first read did not bring (here every batch: the read brings one candidate's)."""
+    monkeypatch.setattr(story_index, "_prefetch", lambda placements: 1)
+    aclient = aioredis.Redis.from_url(settings.redis_url)
+    on_loop = RedisStoryIndex(client, settings.keys, aclient=aclient)
+    blocking = RedisStoryIndex(client, other_keys)
+    extra_reads: list[int] = []
+    samples = on_loop._async.samples  # type: ignore[union-attr]
+
+    async def spy(*args: Any, **kwargs: Any) -> Any:
+        extra_reads.append(len(kwargs["keys"]))
+        return await samples(*args, **kwargs)
+
+    on_loop._async.samples = spy  # type: ignore[union-attr,method-assign]
+    try:
+        batches = [overlapping(30, seed=3)[:15], overlapping(30, seed=3)[15:]]
+        batches += [[*copies(5), *templated(6), *copies(4, 5)], overlapping(8, seed=4)]
+        for batch in batches:
+            assert await on_loop.assign_async(batch) == blocking.assign(batch)
+    finally:
+        await aclient.aclose()
+    assert extra_reads, "no batch needed a sample the read had not brought"
+    assert _contents(client, settings.keys) == _contents(client, other_keys)
+
+
+def test_placing_on_the_event_loop_needs_an_asyncio_client(
+    client: redis.Redis, settings: Settings
+) -> None:
+    with pytest.raises(RuntimeError, match="aclient"):
+        asyncio.run(RedisStoryIndex(client, settings.keys).assign_async(copies(1)))
 
 
 def _contents(client: redis.Redis, keys: Keys) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from services.enricher.batch_tagging import (
     Tagged,
     draft_in_order,
     place_in_order,
+    place_in_order_async,
 )
 from services.enricher.handlers import INLINE_BATCH, Enricher
 from services.enricher.store import CachedTags, EnricherStore
@@ -216,3 +217,68 @@ async def test_the_next_batch_is_drafted_while_one_is_placed_and_both_keep_their
     assert list(await asyncio.wait_for(asyncio.gather(one, two), 10)) == [{}, {}]
     assert index.calls == [size, size]
     assert store.published == [d.message.id for d in first + second]
+
+
+class AsyncIndex(CountingIndex):
+    """Places on the event loop, as the Redis index does with its asyncio client; holds
+    the first batch until `release` is set, as a slow Redis would."""
+
+    def __init__(self, refuse: str | None = None, *, hold: bool = False) -> None:
+        super().__init__(refuse)
+        self.placing, self.release = asyncio.Event(), asyncio.Event()
+        self.threads: list[int] = []
+        if not hold:
+            self.release.set()
+
+    async def assign_async(self, placements: Sequence[Placement]) -> list[StoryMatch]:
+        self.threads.append(threading.get_ident())
+        self.placing.set()
+        await self.release.wait()
+        return self.assign(placements)
+
+
+async def test_placing_on_the_loop_tags_as_placing_in_a_thread() -> None:
+    batch = [raw("a"), raw("b", body=BODY + " Officials declined to comment."), raw("c")]
+    blocking, recent = CountingIndex(refuse="id-b"), Recent()
+    expected = place_in_order(draft_in_order(batch, [None] * 3, recent), blocking, recent)
+    on_loop, recent = AsyncIndex(refuse="id-b"), Recent()
+    drafted = draft_in_order(batch, [None] * 3, recent)
+    results = await place_in_order_async(drafted, on_loop, recent)
+    assert [r.tags if isinstance(r, Tagged) else repr(r) for r in results] == [
+        r.tags if isinstance(r, Tagged) else repr(r) for r in expected
+    ]
+    assert isinstance(results[1], ValueError)  # one broken article fails alone
+    assert on_loop.calls == blocking.calls == [3, 1, 1, 1]
+    assert set(on_loop.threads) == {threading.get_ident()}
+
+
+async def test_a_small_batch_is_drafted_while_the_one_before_waits_on_the_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The index's wait no longer holds the event loop: the next article is drafted (on the
+    loop, being small) while the one before it is placed, and both keep their order."""
+    drafted: list[str] = []
+
+    def drafting(raws: Sequence[RawArticle], *args: Any) -> Drafted:
+        drafted.extend(r.id for r in raws)
+        return draft_in_order(raws, *args)
+
+    monkeypatch.setattr(handlers, "draft_in_order", drafting)
+    index, store = AsyncIndex(hold=True), MemoryStore()
+    enricher = Enricher(cast(EnricherStore, store), index, max_bytes=1 << 20)
+    one = asyncio.create_task(enricher.handle([Delivery(b"1-0", raw("a"))], Batch(None, 1)))
+    await asyncio.wait_for(index.placing.wait(), 5)
+    await asyncio.wait_for(enricher.drafting_free(), 5)  # the runner may read the next one
+    two = asyncio.create_task(enricher.handle([Delivery(b"2-0", raw("b"))], Batch(None, 1)))
+    for _ in range(500):
+        await asyncio.sleep(0.01)
+        if len(drafted) == 2:
+            break
+    assert drafted == ["id-a", "id-b"]
+    assert not one.done()  # the first is still held in placing
+    assert index.calls == []  # and the second waits its turn to be placed
+    index.release.set()
+    assert list(await asyncio.wait_for(asyncio.gather(one, two), 10)) == [{}, {}]
+    assert index.calls == [1, 1]
+    assert index.threads == [threading.get_ident()] * 2
+    assert store.published == ["id-a", "id-b"]
