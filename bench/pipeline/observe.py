@@ -80,6 +80,18 @@ async def command_stats(client: Any) -> dict[str, tuple[int, int]]:
     return {name.removeprefix("cmdstat_"): (v["calls"], v["usec"]) for name, v in stats.items()}
 
 
+async def redis_forks(client: Any) -> dict[str, int]:
+    """Forks Redis made so far (AOF rewrites: the bench's Redis logs every write, as a
+    production one does) and how long the last one blocked it. A rewrite's child takes a
+    core's worth of CPU for a fraction of a second, which 2 cores shared with every service
+    feel: a paced phase's worst latencies often sit on one."""
+    stats = await client.info("stats")
+    return {
+        "forks": int(stats.get("total_forks", 0)),
+        "fork_usec": int(stats.get("latest_fork_usec", 0)),
+    }
+
+
 def redis_per_article(
     before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], count: int, top: int = 8
 ) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from bench.pipeline.observe import (
     MemoryWatch,
     command_stats,
     enricher_durations,
+    redis_forks,
     redis_per_article,
     views_outcomes,
 )
@@ -184,8 +185,10 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
     GET /v1/articles/{id} starts answering 200, and on each hop between."""
     await settle(ctx)
     since, cpu, commands = time.time(), ctx.system.cpu(), await command_stats(ctx.redis)
+    forks = await redis_forks(ctx.redis)
     sent = await send_paced(ctx.producer, articles, per_s)
     drained = await ctx.watcher.wait_for(sent.at, ctx.timeout_s)
+    forked = await redis_forks(ctx.redis)
     cpu_ms = cpu_per_article(cpu, ctx.system.cpu(), len(sent.at))
     redis_usec = redis_per_article(commands, await command_stats(ctx.redis), len(sent.at))
     raw_at = await stream_times(ctx.redis, ctx.system.keys.raw, since)
@@ -211,6 +214,8 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
         "post_202_ms": percentiles([x * 1000 for x in sent.acked_s]),
         "cpu_ms_per_article": cpu_ms,
         "redis_usec_per_article": redis_usec,
+        "redis_forks": forked["forks"] - forks["forks"],
+        "redis_last_fork_ms": forked["fork_usec"] / 1000,
         "e2e_ms": hop(sent.at, seen),
         "hops_ms": {
             "post_to_raw": hop(sent.at, raw_at),

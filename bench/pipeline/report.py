@@ -123,7 +123,18 @@ def _paced_lines(p: dict[str, Any]) -> list[str]:
             f"{row['command']} {row['usec']:.0f} ({row['calls']:.1f})"
             for row in p.get("redis_usec_per_article", [])
         ),
+        *_fork_line(p),
         "",
+    ]
+
+
+def _fork_line(p: dict[str, Any]) -> list[str]:
+    forks = p.get("redis_forks")
+    if not forks:
+        return [] if forks is None else ["  Redis did not fork (no AOF rewrite) during the phase"]
+    return [
+        f"  Redis forked {forks} time(s) for an AOF rewrite during the phase (the last fork "
+        f"held it {p['redis_last_fork_ms']:.1f} ms; the rewrite then takes CPU beside the services)"
     ]
 
 
@@ -138,6 +149,7 @@ def _curve_lines(curve: list[dict[str, Any]], budget_ms: float = 50.0) -> list[s
         lines.append(
             f"  {p['target_rate']:>6g}/s -> {_n(p['ranked_rate'], 1)}/s, "
             f"p50 {_n(e2e.get('p50'), 1)} / p99 {_n(e2e.get('p99'), 1)} ms, CPU {cpu:.2f} ms"
+            + (f", {p['redis_forks']} AOF rewrite(s)" if p.get("redis_forks") else "")
         )
     within = [p["target_rate"] for p in curve if p["e2e_ms"].get("p99", math.inf) <= budget_ms]
     best = f"{max(within):g}/s" if within else "none of these rates"
