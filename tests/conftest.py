@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from newsdesk.redis_cluster import LocalCluster, start_cluster
+from newsdesk.redis_server import RedisProcess, free_port, start_redis
 from shared.settings import Settings
 
 DATA = Path(__file__).parent / "data"
@@ -86,3 +87,21 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
         yield local
     finally:
         local.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server of the test's own (appendonly, as `./dev run` starts one), for tests
+    that reconfigure, pause, kill or fork it."""
+    server = start_redis(free_port(), tmp_path / "redis")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def private(private_redis: RedisProcess) -> AsyncIterator[aioredis.Redis]:
+    client: aioredis.Redis = aioredis.Redis.from_url(private_redis.url)
+    yield client
+    await client.aclose()

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import redis
 
-from newsdesk.redis_server import RedisProcess, free_port, start_redis
+from newsdesk.redis_server import RedisProcess, free_port
 from shared.keys import GROUP_ENRICHER, GROUP_RANKING, Keys
 from tests.conftest import DATA
 from tests.waiting import eventually_sync
@@ -36,13 +36,6 @@ def seed_article() -> dict[str, object]:
         "published_at": "2023-11-17T07:05:00Z",
         "body_text": "\n".join(body),
     }
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    server = start_redis(free_port(), tmp_path / "redis")
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -4,31 +4,11 @@ a rewrite's CPU on 2 shared cores shows in the phase's worst latencies."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
-import pytest
 import redis.asyncio as aioredis
 
 from bench.pipeline import report
 from bench.pipeline.observe import redis_forks
-from newsdesk.redis_server import RedisProcess, free_port, start_redis
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    server = start_redis(free_port(), tmp_path / "redis")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def private(private_redis: RedisProcess) -> AsyncIterator[aioredis.Redis]:
-    client: aioredis.Redis = aioredis.Redis.from_url(private_redis.url)
-    yield client
-    await client.aclose()
 
 
 async def test_an_aof_rewrite_is_counted_and_reported(private: aioredis.Redis) -> None:

@@ -8,15 +8,13 @@ import os
 import re
 import signal
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from newsdesk.redis_server import RedisProcess, free_port, start_redis
+from newsdesk.redis_server import RedisProcess
 from services.ingest.app import build_app
 from services.ingest.publisher import (
     VIEWS_PER_CALL,
@@ -31,22 +29,6 @@ from tests.integration.ingest.test_ingest_api import article
 from tests.waiting import eventually
 
 _MORE = re.compile(rb"\.\.\. \((\d+) more arguments\)")
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    server = start_redis(free_port(), tmp_path / "redis")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def private(private_redis: RedisProcess) -> AsyncIterator[aioredis.Redis]:
-    client: aioredis.Redis = aioredis.Redis.from_url(private_redis.url)
-    yield client
-    await client.aclose()
 
 
 async def script_calls(redis: aioredis.Redis) -> list[int]:
