@@ -7,12 +7,13 @@ while the one before it is placed in its story (mostly a wait on the story index
 and published, so the process keeps a core busy through those round trips.
 
 Placing runs on the event loop (`RedisStoryIndex.assign_async`): while its scripts run in
-Redis, the loop drafts the next batch. Drafting a batch of more than `INLINE_BATCH` articles
-runs in a worker thread, so health checks keep answering meanwhile; a smaller one (what a
-paced feed delivers: one or two articles at a time) is drafted on the event loop, which
-holds it for ~3 ms and saves the hop and the GIL handoffs. Placing a small batch used to
-block the loop too (a blocking client, two round trips): measured at a paced 200 articles/s
-here, the next article then waited for Redis as well as for the CPU.
+Redis, the loop drafts the next batch. Drafting a batch of up to `INLINE_BATCH` articles
+(what a paced feed delivers, and the backlog a short stall leaves) runs on the event loop
+too, which holds it for at most ~40 ms; a larger one (a backlog, a burst) runs in a worker
+thread, so health checks keep answering meanwhile. With 2 as the limit, measured at a
+paced 200 articles/s here, a stall of a few tens of ms left batches of 3 to 8 articles
+that went to the thread, where the GIL handoffs with placing on the loop made each article
+~1.5x dearer, so the backlog outlived the stall: p95 47-54 ms against 21-26 with 16.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from shared.logging import get_logger
 from shared.models import Article, EnrichedArticle, RawArticle, Tags
 
 log = get_logger(__name__)
-INLINE_BATCH = 2
+INLINE_BATCH = 16
 R = TypeVar("R")
 
 
