@@ -10,7 +10,8 @@ this process made most recently (`Recent`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.enricher.store import CachedTags
@@ -104,53 +105,18 @@ def draft_in_order(
     return Drafted(raws, slots)
 
 
-def place_in_order(
-    drafted: Drafted, index: StoryIndex, recent: Recent
+async def place_in_order(
+    drafted: Drafted, index: AsyncStoryIndex, recent: Recent
 ) -> list[Tagged | BaseException]:
     """Places the batch's drafts in stream order (an earlier article may start the story a
     later one joins) in one call of the index, and completes every entry's result."""
-    slots, todo = _to_place(drafted, recent)
-    stories = _assign_each_alone_on_failure([d.placement for _, d in todo], index.assign)
-    return _completed(drafted.raws, slots, todo, stories, recent)
-
-
-async def place_in_order_async(
-    drafted: Drafted, index: AsyncStoryIndex, recent: Recent
-) -> list[Tagged | BaseException]:
-    """`place_in_order` with an index that places without blocking the event loop."""
-    slots, todo = _to_place(drafted, recent)
-    placements = [d.placement for _, d in todo]
-    try:
-        stories: list[StoryMatch | BaseException] = list(await index.assign_async(placements))
-    except Exception:
-        log.exception("batch.placing_failed", size=len(placements))
-        stories = []
-        for placement in placements:
-            try:
-                stories += await index.assign_async([placement])
-            except Exception as exc:
-                stories.append(exc)
-    return _completed(drafted.raws, slots, todo, stories, recent)
-
-
-def _to_place(drafted: Drafted, recent: Recent) -> tuple[list[Slot], list[tuple[int, Draft]]]:
-    """The batch's slots, with drafts the batch before has tagged since taken from it, and
-    the drafts left to place, by position."""
     raws, slots = drafted.raws, list(drafted.slots)
     for n, slot in enumerate(slots):  # tagged by the batch before, since this one was drafted
         if isinstance(slot, Draft):
             again = _reusable(raws[n], recent.get(raws[n].id))
             slots[n] = slot if again is None else Tagged(again, True)
-    return slots, [(n, slot) for n, slot in enumerate(slots) if isinstance(slot, Draft)]
-
-
-def _completed(
-    raws: Sequence[RawArticle],
-    slots: list[Slot],
-    todo: Sequence[tuple[int, Draft]],
-    stories: Sequence[StoryMatch | BaseException],
-    recent: Recent,
-) -> list[Tagged | BaseException]:
+    todo = [(n, slot) for n, slot in enumerate(slots) if isinstance(slot, Draft)]
+    stories = await _assign_each_alone_on_failure([d.placement for _, d in todo], index)
     for (n, draft), story in zip(todo, stories, strict=True):
         if isinstance(story, BaseException):
             slots[n] = story
@@ -159,6 +125,20 @@ def _completed(
         recent.remember(raws[n], tags)
         slots[n] = Tagged(tags, False)
     return [_settled(slots, slot) for slot in slots]
+
+
+class OffLoop:
+    """A blocking index (in memory, or Redis without an asyncio client) behind the awaited
+    interface: it places on the event loop when `inline`, else in a worker thread."""
+
+    def __init__(self, index: StoryIndex, *, inline: bool) -> None:
+        self.index = index
+        self.inline = inline
+
+    async def assign_async(self, placements: Sequence[Placement]) -> list[StoryMatch]:
+        if self.inline:
+            return self.index.assign(placements)
+        return await asyncio.to_thread(self.index.assign, placements)
 
 
 def _settled(slots: Sequence[Slot], slot: Slot) -> Tagged | BaseException:
@@ -173,21 +153,21 @@ def _settled(slots: Sequence[Slot], slot: Slot) -> Tagged | BaseException:
     raise AssertionError(f"an entry left unplaced: {slot!r}")
 
 
-def _assign_each_alone_on_failure(
-    placements: Sequence[Placement], assign: Callable[[Sequence[Placement]], list[StoryMatch]]
+async def _assign_each_alone_on_failure(
+    placements: Sequence[Placement], index: AsyncStoryIndex
 ) -> list[StoryMatch | BaseException]:
     """A batch the index fails to place is placed one by one: one article's failure is its
     own."""
     if not placements:
         return []
     try:
-        return list(assign(placements))
+        return list(await index.assign_async(placements))
     except Exception:
         log.exception("batch.placing_failed", size=len(placements))
     out: list[StoryMatch | BaseException] = []
     for placement in placements:
         try:
-            out += assign([placement])
+            out += await index.assign_async([placement])
         except Exception as exc:
             out.append(exc)
     return out

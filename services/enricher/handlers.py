@@ -29,11 +29,11 @@ import structlog
 
 from services.enricher.batch_tagging import (
     Drafted,
+    OffLoop,
     Recent,
     Tagged,
     draft_in_order,
     place_in_order,
-    place_in_order_async,
 )
 from services.enricher.store import EnricherStore
 from services.enricher.taggers.duplicates import AsyncStoryIndex, StoryIndex
@@ -148,9 +148,9 @@ class Enricher(ModelEntries[RawArticle]):
     async def _place(self, inline: bool, drafted: Drafted) -> list[Tagged | BaseException]:
         """On the event loop when the index can wait for Redis there: the next batch is
         drafted meanwhile, without a thread hop or a handoff of the GIL."""
-        if isinstance(self.index, AsyncStoryIndex):
-            return await place_in_order_async(drafted, self.index, self.stages.recent)
-        return await _run(inline, place_in_order, drafted, self.index, self.stages.recent)
+        index = self.index
+        awaited = index if isinstance(index, AsyncStoryIndex) else OffLoop(index, inline=inline)
+        return await place_in_order(drafted, awaited, self.stages.recent)
 
     async def _publish(
         self, items: Sequence[Delivery[RawArticle]], results: Sequence[Tagged | BaseException]

@@ -13,11 +13,11 @@ import pytest
 from services.enricher import handlers
 from services.enricher.batch_tagging import (
     Drafted,
+    OffLoop,
     Recent,
     Tagged,
     draft_in_order,
     place_in_order,
-    place_in_order_async,
 )
 from services.enricher.handlers import INLINE_BATCH, Enricher
 from services.enricher.store import CachedTags, EnricherStore
@@ -49,7 +49,8 @@ def tag_in_order(
 ) -> list[Tagged | BaseException]:
     """Both of the enricher's steps on one batch, as it runs them when no other overlaps."""
     recent = recent or Recent()
-    return place_in_order(draft_in_order(raws, cached, recent), index, recent)
+    drafted = draft_in_order(raws, cached, recent)
+    return asyncio.run(place_in_order(drafted, OffLoop(index, inline=True), recent))
 
 
 class CountingIndex(MemoryStoryIndex):
@@ -240,10 +241,11 @@ class AsyncIndex(CountingIndex):
 async def test_placing_on_the_loop_tags_as_placing_in_a_thread() -> None:
     batch = [raw("a"), raw("b", body=BODY + " Officials declined to comment."), raw("c")]
     blocking, recent = CountingIndex(refuse="id-b"), Recent()
-    expected = place_in_order(draft_in_order(batch, [None] * 3, recent), blocking, recent)
+    drafted = draft_in_order(batch, [None] * 3, recent)
+    expected = await place_in_order(drafted, OffLoop(blocking, inline=False), recent)
     on_loop, recent = AsyncIndex(refuse="id-b"), Recent()
     drafted = draft_in_order(batch, [None] * 3, recent)
-    results = await place_in_order_async(drafted, on_loop, recent)
+    results = await place_in_order(drafted, on_loop, recent)
     assert [r.tags if isinstance(r, Tagged) else repr(r) for r in results] == [
         r.tags if isinstance(r, Tagged) else repr(r) for r in expected
     ]
