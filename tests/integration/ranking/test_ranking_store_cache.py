@@ -174,7 +174,7 @@ async def test_an_update_shows_at_once_from_a_stale_entry(
     await world(gated, NOW)
     gated.gate.clear()
     await gated.upsert_article(article("a2", people=("Person a2",), version=2, headline="New"))
-    assert await gated_feed.redis.exists(keys.ranking("cache", "section:world", "24h"))
+    assert await gated_feed.redis.hexists(keys.ranking("cache", "section:world"), "24h:25")
     items = await gated.top(scope="section:world", window="24h", limit=5, now=STALE)
     assert [(i.id, i.headline) for i in items] == [("a1", "Headline a1"), ("a2", "New")]
     assert len(gated.started) == 1  # it was the stale entry
@@ -200,6 +200,36 @@ async def test_joining_a_scope_drops_its_stale_list(gated: GatedStore, gated_fee
     await gated.upsert_article(article("s1", section="World", version=2))
     assert await world(gated, STALE) == [("s1", 5), ("a1", 2), ("a2", 1)]
     assert gated.started == []  # computed anew, not served stale
+
+
+async def test_an_article_joining_drops_its_scopes_lists_in_every_window_and_no_other(
+    gated: GatedStore, gated_feed: Feed, keys: Keys
+) -> None:
+    """One hash per scope (and per kind for trending) holds every window's entries, so an
+    article drops a key per scope it joins, not one per scope and window."""
+    await seeded(gated, gated_feed, {"a1": 2, "a2": 1})
+    await gated.upsert_article(article("s1", section="Sports", people=("Person s1",)))
+    for window in ("24h", "7d"):
+        await world(gated, NOW, window)
+    await gated.top(scope="section:sports", window="24h", limit=5, now=NOW)
+    await gated.trending(type="person", window="24h", limit=5, now=NOW)
+    world_lists, sports = (
+        keys.ranking("cache", "section:world"),
+        keys.ranking("cache", "section:sports"),
+    )
+    people = keys.ranking("cache", "trend", "person")
+    assert sorted(await gated_feed.redis.hkeys(world_lists)) == [
+        b"24h:25",
+        b"24h:25:stamps",
+        b"7d:25",
+        b"7d:25:stamps",
+    ]
+    assert await gated_feed.redis.hkeys(people) == [b"24h"]
+    await gated.upsert_article(article("n1", people=("Person n1",)))
+    assert not await gated_feed.redis.exists(world_lists, people)
+    assert await gated_feed.redis.exists(sports)
+    await more_views(gated_feed, "n1", 3)
+    assert await world(gated, FRESH, "7d") == [("n1", 3), ("a1", 2), ("a2", 1)]
 
 
 async def test_today_is_not_served_from_yesterdays_bucket(

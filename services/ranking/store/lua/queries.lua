@@ -103,20 +103,21 @@ local function state_of(fresh, stale, from)
   return now_ts < fresh and 'fresh' or 'stale'
 end
 
--- Scope lists: one hash per scope and window, a field per length and one for its stamps
+-- Scope lists: one hash per scope, a field per window and length and one for its stamps
 -- (apart, so the rows read as before). articles.lua deletes the hash when an article joins,
 -- leaves or is killed: the next read computes anew, as a stale list could lack or keep it.
 local function top_rows(n)
   if scope == 'site' then return redis.call('ZREVRANGE', src, 0, n - 1, 'WITHSCORES'), 'live' end
-  local cache = P .. 'cache:' .. scope .. ':' .. window
+  local cache, field = P .. 'cache:' .. scope, window .. ':' .. n
   if not refresh then
-    local hit = redis.call('HMGET', cache, n, n .. ':stamps')
+    local hit = redis.call('HMGET', cache, field, field .. ':stamps')
     local state = hit[1] and hit[2] and state_of(string.match(hit[2], '^([^,]+),([^,]+),(.*)$'))
     if state then return cjson.decode(hit[1]), state end
   end
   local rows = scope_top(n)
   local stamps = string.format('%.17g,%.17g,%s', fresh_until, stale_until, source)
-  redis.call('HSET', cache, n, #rows > 0 and cjson.encode(rows) or '[]', n .. ':stamps', stamps)
+  redis.call('HSET', cache, field, #rows > 0 and cjson.encode(rows) or '[]', field .. ':stamps',
+    stamps)
   redis.call('EXPIRE', cache, keep_s)
   return rows, 'computed'
 end
@@ -202,10 +203,11 @@ end
 -- the window (so the cost is the pool's, whatever the size of an entity)
 local kind, wanted, pool = ARGV[13], tonumber(ARGV[14]), tonumber(ARGV[15])
 local any_views, asked = ARGV[16] == 'any', #ARGV > 16
-local cache = P .. 'cache:trend:' .. kind .. ':' .. window .. (any_views and ':any' or '')
+-- One hash per kind, a field per window (and ':any'), dropped with the scopes' lists.
+local cache, field = P .. 'cache:trend:' .. kind, window .. (any_views and ':any' or '')
 -- The cached document leads with its stamps, so a read checks them without decoding it.
 if not refresh and not asked then
-  local cached = redis.call('GET', cache)
+  local cached = redis.call('HGET', cache, field)
   local state = cached
     and state_of(string.match(cached, '^{"fresh":([^,]+),"stale":([^,]+),"source":"([^"]*)",'))
   if state then return {state, cached} end
@@ -258,5 +260,6 @@ local stamps = string.format('{"fresh":%.17g,"stale":%.17g,"source":"%s",', fres
   stale_until, source)
 local encoded = stamps .. string.sub(cjson.encode(out), 2)
 if asked then return {'live', encoded} end
-redis.call('SET', cache, encoded, 'EX', keep_s)
+redis.call('HSET', cache, field, encoded)
+redis.call('EXPIRE', cache, keep_s)
 return {'computed', encoded}
