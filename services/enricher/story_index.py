@@ -50,6 +50,10 @@ from shared.settings import Settings
 
 RECORD_TTL_S = 30 * 24 * 3600
 WINDOW_TTL_S = int(WINDOW.total_seconds()) + 3600
+# A bucket or sample written again keeps its expiry while more than this is left, so it still
+# outlives the window after its last write (by half an hour instead of an hour). Refreshing on
+# every write cost each article ~27 PEXPIREATs in the AOF, an eighth of what it writes there.
+REFRESH_BELOW_S = WINDOW_TTL_S - 1800
 _PUSHED = b"n"
 # Samples read per article before placing a batch of several: more than are compared, because
 # articles placed earlier in the batch can reorder the candidates of later ones (a miss costs
@@ -193,6 +197,7 @@ class RedisStoryIndex:
             "buckets": [_entries(scores) for scores in changes.buckets.values()],
             "record_ttl": RECORD_TTL_S,
             "window_ttl": WINDOW_TTL_S,
+            "refresh_below_ms": REFRESH_BELOW_S * 1000,
             "cap": STORIES_PER_BUCKET,
         }
         changes.clear()

@@ -14,7 +14,12 @@ import redis
 import redis.asyncio as aioredis
 
 from services.enricher import story_index
-from services.enricher.story_index import RECORD_TTL_S, WINDOW_TTL_S, RedisStoryIndex
+from services.enricher.story_index import (
+    RECORD_TTL_S,
+    REFRESH_BELOW_S,
+    WINDOW_TTL_S,
+    RedisStoryIndex,
+)
 from services.enricher.taggers import stories
 from services.enricher.taggers.duplicates import (
     MemoryStoryIndex,
@@ -169,6 +174,38 @@ def test_every_key_expires(client: redis.Redis, settings: Settings) -> None:
     for key in keys:
         limit = RECORD_TTL_S if b":story:" in key else WINDOW_TTL_S
         assert 0 < client.ttl(key) <= limit
+
+
+def test_a_window_key_written_again_keeps_its_expiry_until_it_runs_low(
+    client: redis.Redis, settings: Settings
+) -> None:
+    """Rewriting the expiry on every write cost ~27 PEXPIREATs per article in the AOF; a key
+    is refreshed only once less than REFRESH_BELOW_S is left, which still outlives the window."""
+    index = RedisStoryIndex(client, settings.keys)
+    first, second, third = copies(3)
+    index.assign([first])
+    windowed = [
+        key
+        for key in client.scan_iter(match=settings.keys.all_pattern())
+        if b":bucket:" in key or b":sample:" in key
+    ]
+    assert any(b":bucket:" in key for key in windowed)
+    assert any(b":sample:" in key for key in windowed)
+    fresh_ms = (REFRESH_BELOW_S + 60) * 1000  # above the threshold: left alone
+    low_ms = (REFRESH_BELOW_S - 60) * 1000  # below it: set again
+    for key in windowed:
+        client.pexpire(key, fresh_ms)
+    index.assign([second])
+    for key in windowed:
+        assert fresh_ms - 60_000 < client.pttl(key) <= fresh_ms, key
+    for key in windowed:
+        client.pexpire(key, low_ms)
+    index.assign([third])
+    written = [key for key in windowed if client.pttl(key) > low_ms]
+    assert written, "the third copy rewrote none of the first's buckets"
+    for key in written:
+        assert client.ttl(key) > WINDOW_TTL_S - 60
+    assert WINDOW_TTL_S > REFRESH_BELOW_S > stories.WINDOW.total_seconds()
 
 
 def test_cost_of_the_2000th_near_duplicate_is_that_of_the_first(
