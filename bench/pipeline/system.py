@@ -7,22 +7,15 @@ import os
 import resource
 import signal
 import subprocess
-import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-import httpx
 import redis
 
-from newsdesk.orphans import die_with_parent
+from newsdesk.processes import SERVICES, ServiceProcesses
 from newsdesk.redis_server import RedisProcess, free_port, start_redis
 from shared.keys import Keys
-
-SERVICES = ("ingest", "enricher", "ranking")
-
 
 _STATUS_FIELDS = {"VmRSS": "rss_kb", "VmHWM": "hwm_kb", "RssAnon": "anon_kb"}
 
@@ -60,17 +53,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 @dataclass
-class System:
+class System(ServiceProcesses):
     """Production defaults apart from addresses, prefix, JSON logs to files, and a rate
     limit the bench never reaches (the limiter still runs)."""
 
-    root: Path
     prefix: str = field(default_factory=lambda: f"bench{uuid.uuid4().hex[:8]}")
-    ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
     redis: RedisProcess | None = None
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    logs: dict[str, IO[bytes]] = field(default_factory=dict)
-    api_key: str = ""
     stopped: set[str] = field(default_factory=set)
 
     @property
@@ -82,18 +70,8 @@ class System:
         assert self.redis is not None
         return self.redis.url
 
-    def url(self, service: str, path: str = "") -> str:
-        return f"http://127.0.0.1:{self.ports[service]}{path}"
-
-    def env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "NEWSDESK_REDIS_URL": self.redis_url,
-            "NEWSDESK_KEY_PREFIX": self.prefix,
-            "NEWSDESK_LOG_FORMAT": "json",
-            "NEWSDESK_RATE_LIMIT_PER_S": "10000000",
-            **{f"NEWSDESK_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
-        }
+    def settings(self) -> dict[str, str]:
+        return {**super().settings(), "NEWSDESK_RATE_LIMIT_PER_S": "10000000"}
 
     def up(self) -> None:
         self.root = self.root.resolve()
@@ -107,41 +85,7 @@ class System:
         for service in SERVICES:
             self.start(service)
         self.wait_ready(*SERVICES)
-        made = subprocess.run(
-            [sys.executable, "-m", "newsdesk.cli", "keys", "add", "bench-wire"],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        self.api_key = made.stdout.split()[-1]
-
-    def start(self, service: str) -> None:
-        log = self.logs.get(service) or open(self.root / f"{service}.log", "ab")  # noqa: SIM115
-        self.logs[service] = log
-        self.procs[service] = subprocess.Popen(
-            [sys.executable, "-m", "newsdesk.cli", service],
-            env=self.env(),
-            stdout=log,
-            stderr=log,
-            preexec_fn=die_with_parent,
-        )
-
-    def ready(self, service: str) -> bool:
-        try:
-            return httpx.get(self.url(service, "/health/ready"), timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def wait_ready(self, *services: str, timeout_s: float = 120) -> None:
-        deadline = time.monotonic() + timeout_s
-        for service in services:
-            while not self.ready(service):
-                if self.procs[service].poll() is not None:
-                    raise SystemExit(f"{service} exited; see {self.root / service}.log")
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{service} not ready after {timeout_s:.0f} s")
-                time.sleep(0.1)
+        self.add_producer("bench-wire")
 
     def pid(self, service: str) -> int:
         return self.procs[service].pid
@@ -190,7 +134,6 @@ class System:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        for log in self.logs.values():
-            log.close()
+        self.close_logs()
         if self.redis is not None:
             self.redis.stop()

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,14 +37,7 @@ def ingest_only(tmp_path: Path) -> Iterator[System]:
         sut.start_redis()
         sut.start("ingest")
         sut.wait_ready("ingest")
-        made = subprocess.run(
-            [sys.executable, "-m", "newsdesk.cli", "keys", "add", "fault-producer"],
-            env=sut.env(),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        sut.api_key = made.stdout.split()[-1]
+        sut.add_producer("fault-producer")
         yield sut
     finally:
         if sut.redis is not None:
@@ -123,8 +114,8 @@ class OpenSystem(System):
     """Without producer keys, the write is the request's first Redis command: a stall that
     starts before the request stalls exactly its write."""
 
-    def env(self) -> dict[str, str]:
-        return {**super().env(), "NEWSDESK_REQUIRE_AUTH": "false"}
+    def settings(self) -> dict[str, str]:
+        return {**super().settings(), "NEWSDESK_REQUIRE_AUTH": "false"}
 
 
 def test_a_write_unanswered_in_a_stall_is_unknown_and_never_resent(
