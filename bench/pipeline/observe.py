@@ -4,7 +4,9 @@ from /proc, the enricher's own per-article time from its log, ranking's view out
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,30 @@ async def redis_forks(client: Any) -> dict[str, int]:
         "forks": int(stats.get("total_forks", 0)),
         "fork_usec": int(stats.get("latest_fork_usec", 0)),
     }
+
+
+async def rewrite_windows(
+    client: Any, stop: asyncio.Event, every_s: float = 0.05
+) -> list[tuple[float, float]]:
+    """When Redis was rewriting its AOF (wall-clock start and end), polled from INFO
+    persistence until `stop` is set: the paced phase splits its latencies by them."""
+    windows: list[tuple[float, float]] = []
+    started: float | None = None
+    while True:
+        now = time.time()
+        busy = bool(int((await client.info("persistence")).get("aof_rewrite_in_progress", 0)))
+        if busy and started is None:
+            started = now
+        elif not busy and started is not None:
+            windows.append((started, now))
+            started = None
+        if stop.is_set():
+            break
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_s)
+    if started is not None:
+        windows.append((started, time.time()))
+    return windows
 
 
 def redis_per_article(

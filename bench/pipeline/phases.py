@@ -22,6 +22,7 @@ from bench.pipeline.observe import (
     enricher_durations,
     redis_forks,
     redis_per_article,
+    rewrite_windows,
     views_outcomes,
 )
 from bench.pipeline.stats import (
@@ -31,9 +32,13 @@ from bench.pipeline.stats import (
     median_or_none,
     percentiles,
     rate,
+    split_by_windows,
 )
 from bench.pipeline.system import System
 from shared.keys import GROUP_ENRICHER, GROUP_RANKING
+
+# A rewrite's backlog drains within about this long after it ends at 200 articles/s here.
+REWRITE_AFTER_S = 1.0
 
 
 @dataclass
@@ -186,8 +191,12 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
     await settle(ctx)
     since, cpu, commands = time.time(), ctx.system.cpu(), await command_stats(ctx.redis)
     forks = await redis_forks(ctx.redis)
+    rewrites_done = asyncio.Event()
+    rewrites = asyncio.create_task(rewrite_windows(ctx.redis, rewrites_done))
     sent = await send_paced(ctx.producer, articles, per_s)
     drained = await ctx.watcher.wait_for(sent.at, ctx.timeout_s)
+    rewrites_done.set()
+    windows = await rewrites
     forked = await redis_forks(ctx.redis)
     cpu_ms = cpu_per_article(cpu, ctx.system.cpu(), len(sent.at))
     redis_usec = redis_per_article(commands, await command_stats(ctx.redis), len(sent.at))
@@ -201,6 +210,8 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
         return percentiles([(b[i] - a[i]) * 1000 for i in sent.at if i in a and i in b])
 
     first = min(sent.at.values())
+    e2e = {i: (seen[i] - sent.at[i]) * 1000 for i in sent.at if i in seen}
+    near, away = split_by_windows(sent.at, e2e, windows, REWRITE_AFTER_S)
     return {
         "articles": len(articles),
         "target_rate": per_s,
@@ -217,6 +228,11 @@ async def paced(ctx: Context, articles: list[dict[str, Any]], per_s: float) -> d
         "redis_forks": forked["forks"] - forks["forks"],
         "redis_last_fork_ms": forked["fork_usec"] / 1000,
         "e2e_ms": hop(sent.at, seen),
+        # The tail's share that Redis's AOF rewrites make: articles POSTed during one or in
+        # the REWRITE_AFTER_S after it, and the others.
+        "aof_rewrites_s": [[start - first, end - first] for start, end in windows],
+        "e2e_near_rewrites_ms": percentiles(near) | {"articles": len(near)},
+        "e2e_away_from_rewrites_ms": percentiles(away) | {"articles": len(away)},
         "hops_ms": {
             "post_to_raw": hop(sent.at, raw_at),
             "raw_to_enriched": hop(raw_at, enriched_at),

@@ -124,7 +124,20 @@ def _paced_lines(p: dict[str, Any]) -> list[str]:
             for row in p.get("redis_usec_per_article", [])
         ),
         *_fork_line(p),
+        *_rewrite_split_lines(p),
         "",
+    ]
+
+
+def _rewrite_split_lines(p: dict[str, Any]) -> list[str]:
+    near, away = p.get("e2e_near_rewrites_ms"), p.get("e2e_away_from_rewrites_ms")
+    if not near or not near.get("articles") or not away:
+        return []
+    spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in p["aof_rewrites_s"])
+    return [
+        f"  AOF rewrites at {spans} into the phase; POST -> ranked of the "
+        f"{near['articles']} articles POSTed during one or in the second after: "
+        f"{_pcts(near)}; of the other {away['articles']}: {_pcts(away)}"
     ]
 
 

@@ -66,3 +66,20 @@ def decile_rates(times: Sequence[float]) -> list[float | None]:
 
 def median_or_none(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
+
+
+def split_by_windows(
+    at: dict[str, float],
+    values: dict[str, float],
+    windows: Sequence[tuple[float, float]],
+    after_s: float,
+) -> tuple[list[float], list[float]]:
+    """`values` of the items whose time `at` falls inside a window or within `after_s` of its
+    end (the backlog it left takes that long to drain), and of the others."""
+    near: list[float] = []
+    away: list[float] = []
+    for item, value in values.items():
+        when = at[item]
+        hit = any(start <= when <= end + after_s for start, end in windows)
+        (near if hit else away).append(value)
+    return near, away

@@ -16,7 +16,14 @@ from bench.pipeline import corpus, report
 from bench.pipeline.observe import enricher_durations, redis_per_article
 from bench.pipeline.phases import cpu_per_article
 from bench.pipeline.sampling import frame_name, summarize
-from bench.pipeline.stats import decile_rates, edge_rates, edges, percentiles, window_rate
+from bench.pipeline.stats import (
+    decile_rates,
+    edge_rates,
+    edges,
+    percentiles,
+    split_by_windows,
+    window_rate,
+)
 from bench.pipeline.system import cpu_seconds, memory_kb
 from services.enricher.taggers.duplicates import (
     MemoryStoryIndex,
@@ -195,6 +202,32 @@ def test_latency_curve_names_the_highest_rate_within_budget() -> None:
     none = report._curve_lines([paced(150, 51.0), paced(200, 6000.0)])
     assert none[-2] == "  highest rate with p99 <= 50 ms: none of these rates"
     assert report._curve_lines([paced(200, 6000.0)]) == []  # one rate: no curve
+
+
+def test_latencies_split_by_the_rewrites_near_them() -> None:
+    at = {"a": 10.0, "b": 12.5, "c": 13.9, "d": 14.1, "e": 20.0}
+    values = {"a": 5.0, "b": 90.0, "c": 60.0, "d": 7.0, "e": 6.0}
+    near, away = split_by_windows(at, values, [(12.0, 12.9)], after_s=1.0)
+    assert sorted(near) == [60.0, 90.0]  # inside it, and 1.0 s after its end
+    assert sorted(away) == [5.0, 6.0, 7.0]
+    assert split_by_windows(at, values, [], after_s=1.0) == ([], list(values.values()))
+    phase = {
+        "aof_rewrites_s": [[2.0, 2.6]],
+        "e2e_near_rewrites_ms": {"p50": 30.0, "p95": 80.0, "p99": 90.0, "max": 95.0, "articles": 2},
+        "e2e_away_from_rewrites_ms": {
+            "p50": 6.0,
+            "p95": 7.0,
+            "p99": 7.0,
+            "max": 7.0,
+            "articles": 3,
+        },
+    }
+    (line,) = report._rewrite_split_lines(phase)
+    assert "AOF rewrites at 2.0-2.6 s into the phase" in line
+    assert "of the 2 articles POSTed during one or in the second after: p50 30.0" in line
+    assert "of the other 3: p50 6.0 p95 7.0 p99 7.0 max 7.0 ms" in line
+    no_rewrite = {**phase, "e2e_near_rewrites_ms": {"articles": 0}}
+    assert report._rewrite_split_lines(no_rewrite) == []
 
 
 def test_redis_commands_per_article_costliest_first() -> None:
