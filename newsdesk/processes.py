@@ -20,8 +20,9 @@ import httpx
 
 from newsdesk.orphans import die_with_parent
 from newsdesk.redis_server import free_port
+from newsdesk.runner import SERVICES as _APPS
 
-SERVICES = ("ingest", "enricher", "ranking")
+SERVICES = tuple(_APPS)  # every service `newsdesk <service>` runs, in pipeline order
 
 
 def cli(*args: str) -> list[str]:

@@ -11,7 +11,6 @@ import math
 import os
 import random
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from newsdesk.processes import cli
 from services.ingest.client import IngestClient, IngestError, content_type_for
 from services.ingest.publish_cli import collect_files, wait_until_ranked
 
@@ -62,8 +62,7 @@ def shaped_views(
 
 
 def _newsdesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "newsdesk.cli", *args]
-    return subprocess.run(cmd, check=False, text=True, capture_output=True, env=env)  # noqa: S603
+    return subprocess.run(cli(*args), check=False, text=True, capture_output=True, env=env)  # noqa: S603
 
 
 def producer_key(redis_url: str) -> str:

@@ -23,6 +23,7 @@ import httpx
 
 from newsdesk.banner import RedisInUse, banner_lines
 from newsdesk.orphans import die_with_parent
+from newsdesk.processes import cli
 from newsdesk.redis_cluster import LocalCluster, start_cluster
 from newsdesk.redis_server import RedisProcess, answers, start_redis
 from newsdesk.runner import SERVICES
@@ -53,8 +54,7 @@ def ensure_redis(settings: Settings, data_dir: Path) -> tuple[str, RedisProcess 
 
 
 def _spawn(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "newsdesk.cli", service]
-    return subprocess.Popen(cmd, env=env, preexec_fn=die_with_parent)  # noqa: S603
+    return subprocess.Popen(cli(service), env=env, preexec_fn=die_with_parent)  # noqa: S603
 
 
 def ports_in_use(settings: Settings) -> list[str]:
