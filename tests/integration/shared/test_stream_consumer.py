@@ -372,3 +372,40 @@ async def test_a_read_gate_holds_the_next_read_while_a_second_slot_is_free(
         await runner.stop()
     assert [size for size, _ in gated.batches] == [5, 1]
     assert await pending(redis_client, stream) == 0
+
+
+async def test_a_read_gate_is_passed_by_while_reads_come_back_full(
+    redis_client: aioredis.Redis, stream: str
+) -> None:
+    """A backlog: each read fills a batch, so the next one is read at once, gate or not, and
+    is ready when the gated step frees. The first read short of a batch brings the gate back:
+    what arrives after it waits for the gate and is read as one batch."""
+    gated, read_gate = Gated(), asyncio.Event()
+    runner = StreamRunner(
+        config(stream, readahead=0, inflight=2), redis_client, ServiceMetrics("test"), gated,
+        read_gate=read_gate.wait,
+    )  # fmt: skip
+    await runner.ensure_group()
+    for n in range(25):  # batches of 10: two full reads, then one of 5
+        await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": n})})
+    read_gate.set()
+    await runner.start()
+    try:
+        await asyncio.wait_for(gated.holding.wait(), timeout=5)
+        read_gate.clear()
+        await eventually(lambda: _async(len(gated.seen) == 15))
+        assert gated.seen == list(range(10, 25))  # read past the closed gate: a backlog
+        for n in range(25, 28):
+            await redis_client.xadd(stream, {"__data__": orjson.dumps({"n": n})})
+        await asyncio.sleep(0.3)
+        assert len(gated.seen) == 15  # the last read was short: the gate holds the next
+        read_gate.set()
+        await eventually(lambda: _async(len(gated.seen) == 18))
+        gated.gate.set()
+        await eventually(lambda: _async(len(gated.seen) == 28))
+    finally:
+        gated.gate.set()
+        read_gate.set()
+        await runner.stop()
+    assert [size for size, _ in gated.batches] == [10, 5, 3, 10]  # the held one ends last
+    assert await pending(redis_client, stream) == 0
