@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
-import httpx
 import orjson
 import redis
 
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.pipeline import corpus
 from bench.pipeline.baselines import raw_payloads
 from bench.pipeline.system import cpu_seconds
+from newsdesk.processes import ready, settings_env, spawn
 from newsdesk.redis_server import free_port, start_redis
 from shared.keys import GROUP_ENRICHER, Keys
 
@@ -44,16 +44,16 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
     keys = Keys(f"rep{uuid.uuid4().hex[:6]}")
     client = redis.Redis.from_url(url)
     client.xgroup_create(keys.raw, GROUP_ENRICHER, id="0", mkstream=True)
-    env = {**os.environ, "NEWSDESK_REDIS_URL": url, "NEWSDESK_KEY_PREFIX": keys.prefix,
-           "NEWSDESK_LOG_LEVEL": "WARNING"}  # fmt: skip
-    procs, ports = [], []
-    for _ in range(processes):
-        ports.append(free_port())
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "newsdesk.cli", "enricher"],
-            env={**env, "NEWSDESK_ENRICHER_PORT": str(ports[-1])},
+    ports = [free_port() for _ in range(processes)]
+    procs = [
+        spawn(
+            "enricher",
+            settings_env(redis_url=url, key_prefix=keys.prefix, log_level="WARNING",
+                         enricher_port=str(port)),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))  # fmt: skip
+        )
+        for port in ports
+    ]  # fmt: skip
     for port in ports:  # started and warmed up: only the draining is timed
         while not ready(port):
             time.sleep(0.1)
@@ -79,13 +79,6 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
         "cpu_ms_per_article": cpu * 1000 / len(payloads),
         "published_twice": sum(1 for n in published.values() if n > 1),
     }
-
-
-def ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def main() -> None:

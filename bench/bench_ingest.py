@@ -20,7 +20,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,8 @@ import redis.asyncio as aioredis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from newsdesk import processes  # noqa: E402
+from newsdesk.redis_server import free_port  # noqa: E402
 from services.ingest.publisher import ArticlePublisher  # noqa: E402
 from shared.keys import Keys  # noqa: E402
 from shared.models import Article, RawArticle, article_id  # noqa: E402
@@ -216,28 +217,24 @@ class Poster:
         return expect
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_ingest(port: int, prefix: str, args: argparse.Namespace) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "NEWSDESK_REDIS_URL": URL,
-        "NEWSDESK_INGEST_PORT": str(port),
-        "NEWSDESK_KEY_PREFIX": prefix,
-        "NEWSDESK_REQUIRE_AUTH": "false",
-        "NEWSDESK_RATE_LIMIT_PER_S": "0" if args.no_rate_limit else "10000000",
-        "NEWSDESK_LOG_FORMAT": "json",
-        "NEWSDESK_LOG_LEVEL": args.log_level,
-        "NEWSDESK_INGEST_WORKERS": str(args.workers),
-    }
-    argv = [sys.executable, *(["-m", "cProfile", "-o", args.profile] if args.profile else [])]
-    argv += ["-m", "newsdesk.cli", "ingest"]
-    return subprocess.Popen(argv, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+def start_ingest(
+    port: int,
+    redis_url: str,
+    prefix: str,
+    *,
+    profile: str | None = None,
+    stderr: processes.Output = None,
+    **settings: str,
+) -> subprocess.Popen[bytes]:
+    """Ingest on `port` without producer keys (the benches time the path, not the auth),
+    logging JSON to `stderr`; `settings` are further `NEWSDESK_*` values, `profile` a file
+    for the server's cProfile."""
+    env = processes.settings_env(
+        redis_url=redis_url, ingest_port=str(port), key_prefix=prefix, require_auth="false",
+        log_format="json", **settings,
+    )  # fmt: skip
+    python = ["-m", "cProfile", "-o", profile] if profile else []
+    return processes.spawn("ingest", env, python=python, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 async def wait_ready(port: int, proc: subprocess.Popen[bytes], attempts: int = 200) -> None:
@@ -356,7 +353,12 @@ async def cleanup(prefix: str) -> int:
 async def main(args: argparse.Namespace) -> None:
     prefix, run = f"bench-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:8]
     port = free_port()
-    proc = start_ingest(port, prefix, args)
+    proc = start_ingest(
+        port, URL, prefix, profile=args.profile, stderr=subprocess.DEVNULL,
+        log_level=args.log_level,
+        rate_limit_per_s="0" if args.no_rate_limit else "10000000",
+        ingest_workers=str(args.workers),
+    )  # fmt: skip
     try:
         await wait_ready(port, proc)
         rows = await http_rows(args, port, proc.pid, run)

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ import redis.asyncio as aioredis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_ingest import wait_ready  # noqa: E402
+from bench.bench_ingest import start_ingest, wait_ready  # noqa: E402
 from newsdesk.redis_server import free_port, start_redis  # noqa: E402
 from shared.keys import Keys  # noqa: E402
 
@@ -205,21 +204,6 @@ async def stream_lengths(redis: aioredis.Redis, prefix: str) -> dict[str, int]:
     return {s: await redis.xlen(s) for s in (keys.raw, keys.views)}
 
 
-def start_ingest(port: int, redis_url: str, prefix: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "NEWSDESK_REDIS_URL": redis_url,
-        "NEWSDESK_INGEST_PORT": str(port),
-        "NEWSDESK_KEY_PREFIX": prefix,
-        "NEWSDESK_REQUIRE_AUTH": "false",
-        "NEWSDESK_RATE_LIMIT_PER_S": "0",
-        "NEWSDESK_LOG_FORMAT": "json",
-        "NEWSDESK_LOG_LEVEL": "WARNING",
-    }
-    argv = [sys.executable, "-m", "newsdesk.cli", "ingest"]
-    return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-
-
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = start_redis(free_port(), Path(tmp), fsync="no")
@@ -227,7 +211,9 @@ async def main(args: argparse.Namespace) -> None:
         await redis.config_set("slowlog-log-slower-than", 1000)
         await redis.config_set("slowlog-max-len", 10_000)
         port = free_port()
-        proc = start_ingest(port, server.url, args.prefix)
+        proc = start_ingest(
+            port, server.url, args.prefix, rate_limit_per_s="0", log_level="WARNING"
+        )
         try:
             await wait_ready(port, proc, attempts=400)
             print(

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -25,9 +26,46 @@ from newsdesk.runner import SERVICES as _APPS
 SERVICES = tuple(_APPS)  # every service `newsdesk <service>` runs, in pipeline order
 
 
-def cli(*args: str) -> list[str]:
-    """`newsdesk <args>` with this interpreter, as a child process runs it."""
-    return [sys.executable, "-m", "newsdesk.cli", *args]
+def cli(*args: str, python: Sequence[str] = ()) -> list[str]:
+    """`newsdesk <args>` with this interpreter (and its options `python`, e.g. a profiler),
+    as a child process runs it."""
+    return [sys.executable, *python, "-m", "newsdesk.cli", *args]
+
+
+def settings_env(**settings: str) -> dict[str, str]:
+    """This process's environment with these settings as `NEWSDESK_*` variables
+    (`key_prefix="x"` is `NEWSDESK_KEY_PREFIX=x`)."""
+    return {**os.environ, **{f"NEWSDESK_{name.upper()}": v for name, v in settings.items()}}
+
+
+Output = int | IO[bytes] | None  # what subprocess.Popen takes for stdout and stderr
+
+
+def spawn(
+    service: str,
+    env: dict[str, str],
+    *,
+    python: Sequence[str] = (),
+    stdout: Output = None,
+    stderr: Output = None,
+) -> subprocess.Popen[bytes]:
+    """`newsdesk <service>` as a child process that gets SIGTERM if this process dies, so a
+    crashed bench or test leaves no consumer behind."""
+    return subprocess.Popen(  # noqa: S603
+        cli(service, python=python),
+        env=env,
+        stdout=stdout,
+        stderr=stderr,
+        preexec_fn=die_with_parent,
+    )
+
+
+def ready(port: int) -> bool:
+    """The service on `port` answers its readiness check."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @dataclass
@@ -62,23 +100,13 @@ class ServiceProcesses:
         return f"http://127.0.0.1:{self.ports[service]}{path}"
 
     def start(self, service: str) -> None:
-        """Starts (or starts again) a service, appending to its log; it gets SIGTERM if this
-        process dies, so a crashed bench or test leaves no consumer behind."""
+        """Starts (or starts again) a service, appending to its log."""
         log = self.logs.get(service) or open(self.root / f"{service}.log", "ab")  # noqa: SIM115
         self.logs[service] = log
-        self.procs[service] = subprocess.Popen(  # noqa: S603
-            cli(service),
-            env=self.env(),
-            stdout=log,
-            stderr=log,
-            preexec_fn=die_with_parent,
-        )
+        self.procs[service] = spawn(service, self.env(), stdout=log, stderr=log)
 
     def ready(self, service: str) -> bool:
-        try:
-            return httpx.get(self.url(service, "/health/ready"), timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return ready(self.ports[service])
 
     def wait_ready(self, *services: str, timeout_s: float = 120) -> None:
         """Every named service (all by default) answers ready; one that exits meanwhile or
