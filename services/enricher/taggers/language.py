@@ -36,6 +36,9 @@ CJK = {"ja", "zh", "ko"}
 ALIASES = {"no": "nb", "iw": "he", "in": "id"}
 MIN_LETTERS = 20  # below this lingua guesses; the wire's declared language is more reliable
 SAMPLE_CHARS = 300  # lingua's cost grows with length; a headline and lead decide
+# Function words are counted further: a headline repeated in the lead can hold too few of them
+# in 300 characters, and lingua then costs ~0.5 ms where counting 600 costs ~15 µs.
+VOTE_CHARS = 600
 
 
 # One text in each script of SUPPORTED: detecting them while the detector is built loads the
@@ -107,7 +110,7 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     sample = text[:SAMPLE_CHARS]
     fallback = normalise_code(declared)
     if sample.isascii():
-        return _latin(sample, fallback)
+        return _latin(sample, fallback, text[:VOTE_CHARS])
     prof = profile(sample)
     if prof.letters < MIN_LETTERS:
         return fallback
@@ -118,14 +121,15 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
         if prof.kana * 20 >= cjk:
             return "ja"
         return "zh"
-    return _latin(sample, fallback)
+    return _latin(sample, fallback, text[:VOTE_CHARS])
 
 
-def _latin(sample: str, fallback: str | None) -> str | None:
-    """Alphabetic scripts: function words settle most texts, lingua the rest."""
+def _latin(sample: str, fallback: str | None, voters: str) -> str | None:
+    """Alphabetic scripts: function words (counted in `voters`, the longer sample) settle
+    most texts, lingua the rest."""
     if len(list(islice(filter(str.isalpha, sample), MIN_LETTERS))) < MIN_LETTERS:
         return fallback  # counted only as far as MIN_LETTERS: most samples get there at once
-    voted = _stopword_vote(sample)
+    voted = _stopword_vote(voters)
     if voted is not None:
         return voted
     found = detector().detect_language_of(sample)
