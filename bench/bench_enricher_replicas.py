@@ -57,7 +57,7 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
     for port in ports:  # started and warmed up: only the draining is timed
         while not ready(port):
             time.sleep(0.1)
-    cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+    cpu0, redis0 = sum(cpu_seconds(p.pid) for p in procs), redis_cpu(client)
     start = time.perf_counter()
     with client.pipeline(transaction=False) as pipe:
         for data in payloads:
@@ -67,6 +67,7 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
         time.sleep(0.02)
     seconds = time.perf_counter() - start
     cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+    redis_s = redis_cpu(client) - redis0
     for proc in procs:
         proc.terminate()
         proc.wait()
@@ -77,8 +78,24 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
         "rate": len(payloads) / seconds,
         "seconds": seconds,
         "cpu_ms_per_article": cpu * 1000 / len(payloads),
+        "redis_ms_per_article": redis_s * 1000 / len(payloads),
         "published_twice": sum(1 for n in published.values() if n > 1),
     }
+
+
+def redis_cpu(client: redis.Redis) -> float:
+    """Seconds of CPU the Redis server has used (all its threads)."""
+    info = cast(dict[str, float], client.info("cpu"))
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
+def ceiling(one: dict[str, float], two: dict[str, float]) -> float:
+    """The most two processes could gain on these cores: the rate at which the enrichers' and
+    Redis's CPU per article, as the two-process run spent it, fills every core, over one
+    process's rate (and never more than twice it)."""
+    cores = os.cpu_count() or 1
+    full = cores * 1000 / (two["cpu_ms_per_article"] + two["redis_ms_per_article"])
+    return min(2.0, full / one["rate"])
 
 
 def main() -> None:
@@ -101,8 +118,11 @@ def main() -> None:
           f"({os.cpu_count()} cores; from the first XADD, processes started and warm)")  # fmt: skip
     for name, r in (("1 process", one), ("2 processes", two)):
         print(f"  {name:<12} {r['rate']:>7.1f} articles/s  {r['cpu_ms_per_article']:.2f} CPU "
-              f"ms/article  published twice: {r['published_twice']}")  # fmt: skip
-    print(f"  2 processes / 1: {two['rate'] / one['rate']:.2f}x")
+              f"ms/article (Redis {r['redis_ms_per_article']:.2f})  "
+              f"published twice: {r['published_twice']}")  # fmt: skip
+    print(f"  2 processes / 1: {two['rate'] / one['rate']:.2f}x; the cores allow at most "
+          f"{ceiling(one, two):.2f}x (enrichers and Redis at their CPU per article filling "
+          f"{os.cpu_count()} cores)")  # fmt: skip
 
 
 if __name__ == "__main__":
