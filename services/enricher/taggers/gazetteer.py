@@ -88,6 +88,7 @@ def automaton() -> SplitAutomaton:
             add(line, AS_WRITTEN_PLACE)
     for kind, name in (
         ("place", "places_curated.tsv"),
+        ("org", "companies.tsv"),
         ("org", "orgs.tsv"),
         ("person", "people.tsv"),
     ):

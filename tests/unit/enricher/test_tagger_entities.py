@@ -258,3 +258,18 @@ def test_japanese_keeps_the_fullest_form_written() -> None:
     found = _tag("見出し\n\n輪島で火災。輪島市の中心部では、同県志賀町でも被害が出た。", "ja")
     assert {("place", "輪島市"), ("place", "志賀町")} <= found
     assert ("place", "輪島") not in found
+
+
+def test_listed_companies_are_organisations_by_their_short_name() -> None:
+    text = (
+        "Carmakers\n\nStellantis cut prices in Europe, and Inditex said sales rose, while "
+        "analysts at Biogen's rival Eisai were cautious."
+    )
+    found = _tag(text, "en")
+    assert {("org", "Stellantis"), ("org", "Inditex"), ("org", "Biogen"), ("org", "Eisai")} <= found
+
+
+def test_a_surname_shared_with_a_company_stays_a_person() -> None:
+    found = _tag("Trial\n\nRick Gates testified on Tuesday, and Target stores stayed open.", "en")
+    assert ("person", "Rick Gates") in found
+    assert not {e for e in found if e[0] == "org"}
