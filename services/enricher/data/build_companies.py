@@ -27,6 +27,9 @@ from faker.providers.person.en_US import Provider as AmericanNames
 from pytickersymbols import PyTickerSymbols
 from spellchecker import SpellChecker
 
+from services.enricher.taggers import gazetteer
+from services.enricher.taggers.gazetteer import given_names
+
 HERE = Path(__file__).resolve().parent
 OUT = "companies.tsv"
 SHIPPED = ("places_en.tsv", "places_intl.txt", "places_curated.tsv", "orgs.tsv", "people.tsv")
@@ -57,22 +60,12 @@ def common_words() -> set[str]:
 def names_of_people() -> set[str]:
     """English surnames and given names, and the given names the enricher ships."""
     out = {*AmericanNames.last_names, *BritishNames.last_names}
-    out |= {*AmericanNames.first_names, *BritishNames.first_names}
-    for name in ("given_names.txt", "given_names_intl.txt"):
-        for line in (HERE / name).read_text("utf-8").splitlines():
-            if not line.startswith("#"):
-                out.update(line.split())
-    return out
+    return out | {*AmericanNames.first_names, *BritishNames.first_names, *given_names()}
 
 
 def shipped_surfaces() -> set[str]:
     """Every surface the other shipped lists give a meaning to."""
-    out: set[str] = set()
-    for name in SHIPPED:
-        for line in (HERE / name).read_text("utf-8").splitlines():
-            if line and not line.startswith("#"):
-                out.update(p.strip() for p in line.replace("\t", "|").split("|") if p.strip())
-    return out
+    return {surface for name in SHIPPED for row in gazetteer.rows(name) for surface in row}
 
 
 def kept(name: str, taken: set[str], words: set[str], people: set[str]) -> bool:

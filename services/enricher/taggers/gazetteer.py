@@ -41,7 +41,8 @@ def _data(name: str) -> str:
     return (resources.files("services.enricher") / "data" / name).read_text("utf-8")
 
 
-def _rows(name: str) -> list[list[str]]:
+def rows(name: str) -> list[list[str]]:
+    """A shipped list's lines as their '|' or tab separated surfaces, comments left out."""
     out = []
     for line in _data(name).splitlines():
         if line.strip() and not line.startswith("#"):
@@ -92,7 +93,7 @@ def automaton() -> SplitAutomaton:
         ("org", "orgs.tsv"),
         ("person", "people.tsv"),
     ):
-        for row in _rows(name):
+        for row in rows(name):
             for alias in row:
                 add(alias, Entry(kind, row[0], is_acronym(alias)), override=kind == "place")
     auto.make_automaton()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.enricher.data.build_companies import HERE, OUT, kept, short_name
+from services.enricher.data.build_companies import OUT, kept, short_name
+from services.enricher.taggers import gazetteer
 
 WORDS = {"target", "national", "bank", "progressive", "music", "universal"}
 PEOPLE = {"Gates", "Pearson", "Elisa"}
@@ -46,10 +47,6 @@ def test_the_shipped_list_holds_no_surface_another_list_gives_a_meaning() -> Non
     from services.enricher.data.build_companies import shipped_surfaces
 
     taken = shipped_surfaces()
-    rows = [
-        line.split("|")
-        for line in (HERE / OUT).read_text("utf-8").splitlines()
-        if line and not line.startswith("#")
-    ]
+    rows = gazetteer.rows(OUT)
     assert len(rows) > 1000
     assert not {alias for row in rows for alias in row} & taken
