@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -81,6 +81,49 @@ async def _poll_group_metrics(rt: Runtime, interval_s: float = 5.0) -> None:
         await asyncio.sleep(interval_s)
 
 
+async def bounded(step: Awaitable[object], name: str, timeout_s: float) -> None:
+    """Awaits one step of a shutdown for at most `timeout_s`. A step still running then is
+    left behind, logged with what every task awaits, so the service still closes Redis and
+    exits: an upkeep task that outlived its cancellation once held a stopping ranking
+    process for good, with no line saying which. (`asyncio.wait_for` would wait for the
+    cancelled step to end, which is what must not be waited for.)"""
+    task = asyncio.ensure_future(step)
+    done, _pending = await asyncio.wait([task], timeout=timeout_s)
+    if done:
+        task.result()
+        return
+    log.error("service.stop_step_timeout", step=name, timeout_s=timeout_s, tasks=awaiting())
+
+
+def awaiting() -> dict[str, list[str]]:
+    """Every other task of the loop and the chain of coroutines it is suspended in, outermost
+    first: `Task.get_stack` shows only the outermost frame of a suspended coroutine."""
+    out: dict[str, list[str]] = {}
+    for task in asyncio.all_tasks():
+        if task is asyncio.current_task():
+            continue
+        chain: list[str] = []
+        coro: Any = task.get_coro()
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is None:
+                break
+            code = frame.f_code
+            chain.append(
+                f"{code.co_qualname} ({code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno})"
+            )
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        out[task.get_name()] = chain
+    return out
+
+
+def _step_name(hook: Callable[[], object]) -> str:
+    """'Periodic.stop lists.refresh': the hook and, where its object has one, its name."""
+    owner = getattr(getattr(hook, "__self__", None), "name", None)
+    qualname = getattr(hook, "__qualname__", repr(hook))
+    return f"{qualname} {owner}" if isinstance(owner, str) else qualname
+
+
 def build_service_app(
     rt: Runtime, *, title: str, description: str, routers: Sequence[APIRouter] = ()
 ) -> FastAPI:
@@ -99,11 +142,12 @@ def build_service_app(
             # Graceful: stop reading, let in-flight batches finish and ack, then the rest.
             for runner in rt.runners:
                 await runner.stop()
+            limit = rt.settings.shutdown_timeout_s
             for hook in rt.on_stop:
-                await hook()
+                await bounded(hook(), _step_name(hook), limit)
             for task in rt.tasks:
                 task.cancel()
-            await asyncio.gather(*rt.tasks, return_exceptions=True)
+            await bounded(asyncio.gather(*rt.tasks, return_exceptions=True), "tasks", limit)
             rt.started = False
             await rt.redis.aclose()
             log.info("service.stopped")
