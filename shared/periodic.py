@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 from shared.logging import get_logger
@@ -13,7 +12,12 @@ log = get_logger(__name__)
 
 class Periodic:
     """Calls `step` every `interval_s` (the first time at once, or after one interval), until
-    stopped. A failing step is logged and tried again next time: upkeep never ends the task."""
+    stopped. A failing step is logged and tried again next time: upkeep never ends the task.
+
+    Stopping cancels the task and also sets a flag the loop checks: a step whose cancellation
+    is swallowed on the way (a client library catching CancelledError around a socket read,
+    as redis-py has done) would otherwise return normally, sleep and go on for good, and
+    `stop` would wait on it forever."""
 
     def __init__(
         self, name: str, step: Callable[[], Awaitable[object]], interval_s: float, *, at_once: bool
@@ -23,6 +27,7 @@ class Periodic:
         self.interval_s = interval_s
         self.at_once = at_once
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -31,7 +36,7 @@ class Periodic:
     async def _run(self) -> None:
         if not self.at_once:
             await asyncio.sleep(self.interval_s)
-        while True:
+        while not self._stopping:
             try:
                 await self.step()
             except Exception as exc:  # Redis away: the next step catches up
@@ -40,11 +45,14 @@ class Periodic:
 
     async def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
         if self._task is not None:
+            self._stopping = True
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # asyncio.wait, not `await task` under suppress(CancelledError): that would also
+            # swallow a cancellation of the caller, and a bounded stop could never end it.
+            await asyncio.wait([self._task])
             self._task = None

@@ -56,3 +56,20 @@ async def test_a_step_that_ends_in_time_logs_nothing_and_raises_its_error() -> N
 
     with pytest.raises(RuntimeError, match="boom"):
         await bounded(fails(), "fails", 1.0)
+
+
+async def test_a_periodic_step_that_swallows_its_cancellation_still_stops() -> None:
+    entered = asyncio.Event()
+
+    async def swallows() -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            return  # as a client library that catches it around a read would
+
+    periodic = Periodic("upkeep", swallows, 0.01, at_once=True)
+    await periodic.start()
+    await entered.wait()
+    await asyncio.wait_for(periodic.stop(), 2.0)
+    assert not periodic.running
