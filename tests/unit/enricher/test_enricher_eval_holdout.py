@@ -39,3 +39,9 @@ def test_topics_hold_on_text_they_were_not_tuned_on(report: dict[str, Any]) -> N
     """0.80 before each text was read with its own language's lexicon (0.90 after); the
     issue's goal for hidden sets is 0.93, which this set does not reach yet."""
     assert report["topic_top1_accuracy"] >= 0.88
+
+
+def test_secondary_topics_need_support_in_two_parts_of_the_story(report: dict[str, Any]) -> None:
+    """Micro-F1 0.800 (precision 0.74) while a secondary topic could rest on one mention."""
+    assert report["topic_micro"]["precision"] >= 0.85
+    assert report["topic_micro"]["f1"] >= 0.85

@@ -112,3 +112,25 @@ def test_english_function_words_are_no_topic() -> None:
     """'won' (the currency) and 'who' (the agency) were lexicon terms; as English words they
     tagged every sports result and every quote."""
     assert keyword_scores("the team who won", "en") == {"15000000": 1.0}
+
+
+def _codes(headline: str, body: str, subjects: list[Subject] | None = None) -> list[str]:
+    return [t.code[7:9] for t in classify(headline, body, subjects or [], language="en")]
+
+
+STRIKE = "Workers walked out on Monday.\nThe union said the strike would go on."
+
+
+def test_a_secondary_topic_mentioned_in_one_part_of_the_story_is_left_out() -> None:
+    # "technology" in the headline only (0.67 of the primary's score): a strike story
+    assert _codes("Union calls strike at technology plant", STRIKE) == ["09"]
+
+
+def test_a_secondary_topic_in_two_parts_of_the_story_is_kept() -> None:
+    body = STRIKE + " The technology it makes is in short supply."
+    assert _codes("Union calls strike at technology plant", body) == ["09", "13"]
+
+
+def test_a_secondary_topic_the_wire_sent_is_kept_on_one_mention() -> None:
+    wire = [Subject(code="medtop:13000000")]
+    assert _codes("Union calls strike at technology plant", STRIKE, wire) == ["13", "09"]
