@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.health import health_router, mount_asyncapi_viewer
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
+from shared.periodic import Periodic
 from shared.runtime import Runtime
 from shared.trimming import trim_stream
 
@@ -56,29 +57,38 @@ async def _keep_starting(rt: Runtime) -> None:
 async def _trim_streams(rt: Runtime) -> None:
     """The consuming service trims what it consumes, never below what a group still needs."""
     retention_ms = int(rt.settings.stream_retention_s * 1000)
-    while True:
-        await asyncio.sleep(rt.settings.trim_interval_s)
-        for stream in {s for s, _ in rt.groups}:
-            try:
-                removed = await trim_stream(rt.redis, stream, retention_ms=retention_ms)
-            except Exception as exc:
-                log.warning("stream.trim_failed", stream=stream, error=str(exc))
-                continue
-            if removed:
-                log.info("stream.trimmed", stream=stream, removed=removed)
+    for stream in {s for s, _ in rt.groups}:
+        try:
+            removed = await trim_stream(rt.redis, stream, retention_ms=retention_ms)
+        except Exception as exc:
+            log.warning("stream.trim_failed", stream=stream, error=str(exc))
+            continue
+        if removed:
+            log.info("stream.trimmed", stream=stream, removed=removed)
 
 
-async def _poll_group_metrics(rt: Runtime, interval_s: float = 5.0) -> None:
-    while True:
-        for stream, group in rt.groups:
-            with contextlib.suppress(Exception):
-                for info in await rt.redis.xinfo_groups(stream):
-                    if info["name"].decode() != group:
-                        continue
-                    rt.metrics.pending.labels(stream, group).set(info.get("pending") or 0)
-                    rt.metrics.lag.labels(stream, group).set(info.get("lag") or 0)
-                rt.metrics.dlq_length.labels(stream).set(await rt.redis.xlen(f"{stream}.dlq"))
-        await asyncio.sleep(interval_s)
+async def _poll_group_metrics(rt: Runtime) -> None:
+    for stream, group in rt.groups:
+        with contextlib.suppress(Exception):
+            for info in await rt.redis.xinfo_groups(stream):
+                if info["name"].decode() != group:
+                    continue
+                rt.metrics.pending.labels(stream, group).set(info.get("pending") or 0)
+                rt.metrics.lag.labels(stream, group).set(info.get("lag") or 0)
+            rt.metrics.dlq_length.labels(stream).set(await rt.redis.xlen(f"{stream}.dlq"))
+
+
+def _upkeep(rt: Runtime) -> list[Periodic]:
+    """A consuming service's own upkeep, as Periodic tasks: a loop that a swallowed
+    cancellation kept alive would otherwise hold the process at exit (see Periodic)."""
+    if not rt.groups:
+        return []
+    return [
+        Periodic("group-metrics", lambda: _poll_group_metrics(rt), 5.0, at_once=True),
+        Periodic(
+            "stream-trim", lambda: _trim_streams(rt), rt.settings.trim_interval_s, at_once=False
+        ),
+    ]
 
 
 async def bounded(step: Awaitable[object], name: str, timeout_s: float) -> None:
@@ -133,9 +143,9 @@ def build_service_app(
         # and keep trying in the background.
         if not await _start_once(rt):
             rt.tasks.append(asyncio.create_task(_keep_starting(rt)))
-        if rt.groups:
-            rt.tasks.append(asyncio.create_task(_poll_group_metrics(rt)))
-            rt.tasks.append(asyncio.create_task(_trim_streams(rt)))
+        upkeep = _upkeep(rt)
+        for periodic in upkeep:
+            await periodic.start()
         try:
             yield
         finally:
@@ -143,7 +153,7 @@ def build_service_app(
             for runner in rt.runners:
                 await runner.stop()
             limit = rt.settings.shutdown_timeout_s
-            for hook in rt.on_stop:
+            for hook in [*rt.on_stop, *(periodic.stop for periodic in upkeep)]:
                 await bounded(hook(), _step_name(hook), limit)
             for task in rt.tasks:
                 task.cancel()

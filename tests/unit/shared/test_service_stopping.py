@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 
 import pytest
@@ -71,5 +72,41 @@ async def test_a_periodic_step_that_swallows_its_cancellation_still_stops() -> N
     periodic = Periodic("upkeep", swallows, 0.01, at_once=True)
     await periodic.start()
     await entered.wait()
+    await asyncio.wait_for(periodic.stop(), 2.0)
+    assert not periodic.running
+
+
+async def test_asyncio_wait_for_on_this_python_can_swallow_a_cancellation() -> None:
+    """Why Periodic checks a stop flag: redis-py sends every command through
+    `asyncio.wait_for` when a socket timeout is set, and up to Python 3.11 `wait_for`
+    returns the result, and drops the cancellation, of an operation that completes just as
+    its task is cancelled (CPython gh-86296, fixed in 3.12)."""
+    loop = asyncio.get_running_loop()
+    sent: asyncio.Future[int] = loop.create_future()
+    task = asyncio.create_task(asyncio.wait_for(sent, 10))
+    await asyncio.sleep(0)  # the task now awaits wait_for's inner waiter
+    sent.set_result(1)  # the send completes...
+    task.cancel()  # ...and the stop's cancel arrives before the task runs again
+    if sys.version_info >= (3, 12):
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    else:
+        assert await task == 1  # the cancellation is gone: the caller goes on as if sent
+
+
+async def test_a_periodic_step_caught_in_that_race_still_stops() -> None:
+    """The same race inside a step, as in a ranking upkeep task at shutdown."""
+    loop = asyncio.get_running_loop()
+    pending: list[asyncio.Future[int]] = []
+
+    async def sends() -> None:
+        sent: asyncio.Future[int] = loop.create_future()
+        pending.append(sent)
+        await asyncio.wait_for(sent, 10)
+
+    periodic = Periodic("upkeep", sends, 0.01, at_once=True)
+    await periodic.start()
+    await asyncio.sleep(0.005)  # inside the first step's wait_for
+    pending[-1].set_result(1)
     await asyncio.wait_for(periodic.stop(), 2.0)
     assert not periodic.running
