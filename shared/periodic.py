@@ -1,4 +1,5 @@
-"""A background task that calls one coroutine at a fixed pace, for the service's upkeep."""
+"""A background task that calls one coroutine at a fixed pace, for the service's upkeep, and
+the check every such loop makes so that a lost cancellation cannot keep it alive."""
 
 from __future__ import annotations
 
@@ -10,14 +11,25 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 
+def cancel_requested() -> bool:
+    """Whether this task was asked to stop, even if the CancelledError was lost on the way.
+
+    Python 3.11's `asyncio.wait_for`, which redis-py sends every command through, drops a
+    cancellation that arrives as its operation completes (CPython gh-86296); the task's
+    `cancelling()` count still says it was asked. A loop that runs until cancelled checks
+    this before each round, so it ends either way."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class Periodic:
     """Calls `step` every `interval_s` (the first time at once, or after one interval), until
     stopped. A failing step is logged and tried again next time: upkeep never ends the task.
 
     Stopping cancels the task and also sets a flag the loop checks: a step whose cancellation
-    is swallowed on the way (a client library catching CancelledError around a socket read,
-    as redis-py has done) would otherwise return normally, sleep and go on for good, and
-    `stop` would wait on it forever."""
+    is lost on the way (see `cancel_requested`) would otherwise return normally, sleep and go
+    on for good, and `stop` would wait on it forever: the shape of a ranking process that
+    once never exited after SIGTERM."""
 
     def __init__(
         self, name: str, step: Callable[[], Awaitable[object]], interval_s: float, *, at_once: bool
@@ -36,7 +48,7 @@ class Periodic:
     async def _run(self) -> None:
         if not self.at_once:
             await asyncio.sleep(self.interval_s)
-        while not self._stopping:
+        while not (self._stopping or cancel_requested()):
             try:
                 await self.step()
             except Exception as exc:  # Redis away: the next step catches up

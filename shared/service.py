@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.health import health_router, mount_asyncapi_viewer
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
-from shared.periodic import Periodic
+from shared.periodic import Periodic, cancel_requested
 from shared.runtime import Runtime
 from shared.trimming import trim_stream
 
@@ -49,7 +49,7 @@ async def _start_once(rt: Runtime) -> bool:
 
 async def _keep_starting(rt: Runtime) -> None:
     delay = 0.5
-    while not await _start_once(rt):
+    while not cancel_requested() and not await _start_once(rt):
         await asyncio.sleep(delay)
         delay = min(delay * 2, 10.0)
 

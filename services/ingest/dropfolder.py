@@ -26,6 +26,7 @@ from services.ingest.publisher import ArticlePublisher, publish_candidates
 from services.ingest.schedule import FileStat, is_candidate_name, stable_files
 from shared.errors import ParseError
 from shared.logging import get_logger
+from shared.periodic import cancel_requested
 from shared.settings import Settings
 
 log = get_logger(__name__)
@@ -68,7 +69,7 @@ class DropFolder:
         """Polls until cancelled; a failing poll (disk, Redis) is logged and retried."""
         await asyncio.to_thread(self._make_dirs)
         log.info("dropfolder.started", path=str(self.root), poll_s=self.poll_s)
-        while True:
+        while not cancel_requested():
             try:
                 await self.poll_once()
             except Exception as exc:  # the watcher outlives any one poll

@@ -38,6 +38,7 @@ from shared.broker import RedisClient
 from shared.errors import ParseError, TransientError
 from shared.logging import get_logger
 from shared.models import utcnow
+from shared.periodic import cancel_requested
 from shared.settings import FeedSource, Settings
 
 log = get_logger(__name__)
@@ -155,7 +156,7 @@ class FeedPoller:
             delay = first_delay(await self.load_state(feed), self.clock())
         except RedisError:
             delay = 0.0
-        while True:
+        while not cancel_requested():
             await asyncio.sleep(delay)
             try:
                 delay = (await self.poll(feed)).delay_s

@@ -9,7 +9,7 @@ import time
 import pytest
 from structlog.testing import capture_logs
 
-from shared.periodic import Periodic
+from shared.periodic import Periodic, cancel_requested
 from shared.service import bounded
 
 
@@ -110,3 +110,23 @@ async def test_a_periodic_step_caught_in_that_race_still_stops() -> None:
     pending[-1].set_result(1)
     await asyncio.wait_for(periodic.stop(), 2.0)
     assert not periodic.running
+
+
+async def test_a_loop_that_checks_cancel_requested_ends_after_the_race() -> None:
+    """The ingest feed poller and drop folder loop `while not cancel_requested()`."""
+    loop = asyncio.get_running_loop()
+    pending: list[asyncio.Future[int]] = []
+
+    async def polls() -> None:
+        while not cancel_requested():
+            sent: asyncio.Future[int] = loop.create_future()
+            pending.append(sent)
+            await asyncio.wait_for(sent, 10)
+
+    task = asyncio.create_task(polls())
+    await asyncio.sleep(0)
+    pending[-1].set_result(1)
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=2.0)
+    assert task in done
+    assert len(pending) == 1  # no second round after the cancellation
