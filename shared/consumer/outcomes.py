@@ -15,6 +15,7 @@ from shared.deadletter import dead_letter
 from shared.errors import PermanentError
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
+from shared.periodic import cancel_requested
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -71,7 +72,7 @@ class Outcomes(Generic[T]):
         pause = cfg.min_idle_ms / 3000
         await asyncio.sleep(pause)
         ids: list[Any] = [self.handler.entry_id(item) for item in items]
-        while True:
+        while not cancel_requested():  # a lost cancellation must not keep it claiming
             try:
                 await self.redis.xclaim(cfg.stream, cfg.group, cfg.consumer, 0, ids, justid=True)
             except Exception as exc:  # the batch's own outcome will say what went wrong
