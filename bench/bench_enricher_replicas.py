@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,6 +115,7 @@ def main() -> None:
         two = drain(server.url, payloads, 2)
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)  # its Redis files: ~60 MB a run
     print(f"enricher draining {args.articles:,} distinct ~1.5 KB stories from articles.raw "
           f"({os.cpu_count()} cores; from the first XADD, processes started and warm)")  # fmt: skip
     for name, r in (("1 process", one), ("2 processes", two)):
