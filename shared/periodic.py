@@ -26,8 +26,8 @@ class Periodic:
     """Calls `step` every `interval_s` (the first time at once, or after one interval), until
     stopped. A failing step is logged and tried again next time: upkeep never ends the task.
 
-    Stopping cancels the task and also sets a flag the loop checks: a step whose cancellation
-    is lost on the way (see `cancel_requested`) would otherwise return normally, sleep and go
+    Stopping cancels the task, and the loop checks `cancel_requested` before each round: a
+    step whose cancellation is lost on the way would otherwise return normally, sleep and go
     on for good, and `stop` would wait on it forever: the shape of a ranking process that
     once never exited after SIGTERM."""
 
@@ -39,7 +39,6 @@ class Periodic:
         self.interval_s = interval_s
         self.at_once = at_once
         self._task: asyncio.Task[None] | None = None
-        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -48,7 +47,7 @@ class Periodic:
     async def _run(self) -> None:
         if not self.at_once:
             await asyncio.sleep(self.interval_s)
-        while not (self._stopping or cancel_requested()):
+        while not cancel_requested():
             try:
                 await self.step()
             except Exception as exc:  # Redis away: the next step catches up
@@ -57,12 +56,10 @@ class Periodic:
 
     async def start(self) -> None:
         if self._task is None:
-            self._stopping = False
             self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._stopping = True
             self._task.cancel()
             # asyncio.wait, not `await task` under suppress(CancelledError): that would also
             # swallow a cancellation of the caller, and a bounded stop could never end it.

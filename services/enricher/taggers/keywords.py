@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from services.enricher.taggers.scripts import HAN
 from services.enricher.taggers.yake_import import yake
+from services.enricher.taggers.yake_scores import Ranker
 
 if TYPE_CHECKING:
     from yake import KeywordExtractor
-from services.enricher.taggers.yake_scores import Ranker
 
 # YAKE costs ~1 ms per 100 characters (networkx and numpy per term; yake_scores.py ranks as it
 # does at a third of that): the headline, where a news story states its key terms, is about
