@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "dlq": "newsdesk.ops_cli:cmd_dlq",
     "replay": "newsdesk.ops_cli:cmd_replay",
     "top": "newsdesk.ops_cli:cmd_top",
+    "compile": "newsdesk.compile:cmd_compile",
 }
 
 
@@ -141,6 +142,16 @@ def _add_admin_commands(sub: Sub) -> None:
         actions, "revoke", "revoke every key of a producer", "newsdesk keys revoke wire-afp"
     )
     revoke.add_argument("name")
+    build = _command(
+        sub,
+        "compile",
+        "build the enricher's taggers as C extensions (mypyc), if a source changed",
+        "newsdesk compile            # what ./dev venv runs",
+        "newsdesk compile --force",
+    )
+    build.add_argument("--force", action="store_true", help="build even when up to date")
+    build.add_argument("--check", action="store_true", help="exit 1 if missing or stale")
+    build.add_argument("--jobs", type=int, default=2, help="C files compiled at once")
     _add_ops_commands(sub)
 
 

@@ -35,7 +35,7 @@ def test_a_warmed_up_enricher_has_not_imported_networkx() -> None:
         print("networkx" in sys.modules)
         """
     )
-    keywords, networkx_loaded = out.splitlines()
+    *_logged, keywords, networkx_loaded = out.splitlines()  # warm_up logs which taggers run
     assert "Stellantis" in keywords
     assert networkx_loaded == "False"
 
