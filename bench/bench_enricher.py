@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pipeline.corpus import repo_articles  # noqa: E402
+from services.enricher.taggers import compiled  # noqa: E402
 from services.enricher.taggers.duplicates import MemoryStoryIndex  # noqa: E402
 from services.enricher.taggers.pipeline import tag_article  # noqa: E402
 from shared.models import Article  # noqa: E402
@@ -88,6 +89,8 @@ def main() -> None:
         f" tagged {args.articles}"
     )
     print(f"start-up (automata, lingua, first article): {warm_s * 1000:.0f} ms")
+    taggers = "compiled" if compiled.running_compiled() else f"source ({compiled.REASON})"
+    print(f"taggers: {taggers}")
     print(f"throughput: {args.articles / total:.0f} articles/s per process")
     print(
         f"latency per article: p50 {p50:.2f} ms, p99 {p99:.2f} ms,"

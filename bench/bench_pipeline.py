@@ -46,6 +46,7 @@ from bench.pipeline.observe import MemoryWatch  # noqa: E402
 from bench.pipeline.sampling import Sampler  # noqa: E402
 from bench.pipeline.system import System  # noqa: E402
 from newsdesk.runner import tune_gc  # noqa: E402
+from services.enricher.taggers import compiled  # noqa: E402
 
 QUICK = {
     "distinct": 200,
@@ -237,6 +238,8 @@ def meta(
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "notes": notes,
         "kept": str(kept) if kept else None,
+        # the services inherit this process's environment, so they run the same copy
+        "taggers": "compiled" if compiled.running_compiled() else f"source ({compiled.REASON})",
     }
 
 

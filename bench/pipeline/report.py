@@ -76,7 +76,7 @@ def _header(meta: dict[str, Any]) -> list[str]:
     index = "kept across phases" if meta["args"]["keep_index"] else "emptied before each phase"
     return [
         f"pipeline bench {meta['commit']} on {meta['cores']} cores (load {meta['load']:.2f} at "
-        f"start), {meta['seconds']:.0f} s; story index {index}",
+        f"start), {meta['seconds']:.0f} s; story index {index}; taggers {meta['taggers']}",
         "",
     ]
 
