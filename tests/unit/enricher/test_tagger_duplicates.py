@@ -3,7 +3,13 @@ what a story keeps to be matched stays bounded."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from services.enricher.taggers.duplicates import (
     MemoryStoryIndex,
@@ -13,6 +19,7 @@ from services.enricher.taggers.duplicates import (
     shingles,
     signature,
 )
+from services.enricher.taggers.scripts import CJK_RUN
 from services.enricher.taggers.stories import (
     CANDIDATES,
     REPRESENTATIVES,
@@ -20,6 +27,7 @@ from services.enricher.taggers.stories import (
     StoryState,
 )
 
+WIRE = Path(__file__).resolve().parents[2] / "data" / "wire"
 T0 = datetime(2024, 6, 6, 12, 0, tzinfo=UTC)
 WIRE_A = (
     "ECB cuts rates for first time since 2019. The European Central Bank cut its key interest "
@@ -148,3 +156,54 @@ def test_an_undated_article_counts_as_the_latest_dated_one_offline() -> None:
     assign_story(index, "q", signature(OTHER), None, frozenset({"place:Taiwan"}))
     scores = {s for held in index.state.buckets.values() for s in held.values()}
     assert scores == {T0.timestamp()}
+
+
+# What shingles are, written plainly: the tagger finds the same set faster (it skips the CJK
+# scans of text that has no CJK or Hangul), and every signature
+# stored in a story index was made from this set, so it must not change by one word.
+_REFERENCE_WORD = re.compile(r"[^\W\d_]{4,}")
+_REFERENCE_HANGUL = re.compile(r"[가-힣]{2,}")
+
+
+def _reference_shingles(text: str) -> set[str]:
+    norm = unicodedata.normalize("NFKC", text).lower()
+    out: set[str] = set()
+    for run in CJK_RUN.findall(norm):
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+    spaced = CJK_RUN.sub(" ", norm)
+    out.update(_REFERENCE_WORD.findall(spaced))
+    out.update(_REFERENCE_HANGUL.findall(spaced))
+    return out
+
+
+_SCRIPTS = st.sampled_from(
+    [
+        "abcdé",
+        "word",
+        "ab",
+        "々々",
+        "Straße",
+        "1_2 3",
+        " ,.-’",
+        "東京都",
+        "カタカナー々",
+        "서울시장",
+        "Ωμέγα",
+        "ｶﾀｶﾅ",
+        "ǅ",
+    ]
+)
+
+
+@example("々々 is a run of its own")  # the lowest code point the CJK scans must not skip
+@example("서울 abc abcd 1234 東京都")
+@given(st.lists(_SCRIPTS | st.text(max_size=8), max_size=30).map("".join))
+def test_shingles_are_the_plain_definitions_set(text: str) -> None:
+    assert shingles(text) == _reference_shingles(text)
+
+
+def test_shingles_of_every_wire_fixture_are_the_plain_definitions() -> None:
+    texts = [p.read_text("utf-8", errors="replace") for p in sorted(WIRE.rglob("*")) if p.is_file()]
+    assert len(texts) > 80
+    for text in texts:
+        assert shingles(text) == _reference_shingles(text)
