@@ -90,6 +90,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="let the story index grow across phases (default: emptied before each)",
     )
     p.add_argument("--py-spy", action="store_true", help="sample the enricher in the burst")
+    p.add_argument(
+        "--py-spy-paced",
+        choices=("ingest", "enricher", "ranking"),
+        default=None,
+        help="sample this service during the (highest) paced rate",
+    )
     p.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "pipeline.json")
     p.add_argument("--keep", action="store_true", help="keep Redis data and logs")
     p.add_argument("--quick", action="store_true", help="every phase small: < 1 minute")
@@ -158,10 +164,17 @@ async def measure(
     out["profile"] = sampler.stop() if sampler else None
     memory["after_burst"] = ctx.memory.sample()
     out["paced_curve"] = []
-    for rate in sorted(set(args.paced_rate)):
+    rates = sorted(set(args.paced_rate))
+    for rate in rates:
         paced = sets[f"paced@{rate:g}"]
         say(f"paced: {len(paced)} articles at {rate:g}/s")
+        sampler = None
+        if args.py_spy_paced and rate == rates[-1]:
+            service = args.py_spy_paced
+            sampler = Sampler(ctx.system.pid(service), ctx.system.root / f"{service}-paced.txt")
         out["paced_curve"].append(await phases.paced(ctx, paced, rate))
+        if sampler:
+            out["paced_profile"] = {"service": args.py_spy_paced, **sampler.stop()}
     out["paced"] = out["paced_curve"][-1]
     memory["after_paced"] = ctx.memory.sample()
     say(f"views racing their article: {len(sets['race'])} articles, twice")

@@ -187,6 +187,11 @@ def table(result: dict[str, Any]) -> list[str]:
     if result.get("profile"):
         lines += ["", "enricher during the burst (py-spy, share of samples, inclusive):"]
         lines += [f"  {share:6.1%}  {name}" for name, share in result["profile"]["inclusive"]]
+    if result.get("paced_profile"):
+        spied = result["paced_profile"]
+        lines += ["", f"{spied['service']} at the paced rate (py-spy, share of samples):"]
+        lines += [f"  {share:6.1%}  {name}" for name, share in spied.get("inclusive", [])]
+        lines += ["  self:", *(f"  {share:6.1%}  {name}" for name, share in spied.get("self", []))]
     return lines + [f"note: {note}" for note in meta["notes"]]
 
 
