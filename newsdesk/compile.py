@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -44,14 +45,23 @@ def is_current() -> bool:
 
 
 def build(*, jobs: int = 2) -> Path:
-    """Compiles every tagger module into a fresh `_compiled/` and writes its manifest last, so
-    a build that fails half way leaves no manifest and nothing of it runs."""
+    """Compiles every tagger module and puts the build in place of `_compiled/` whole.
+
+    The manifest records the sources as they were before the build, so one edited meanwhile
+    leaves the build stale rather than described as its own; and the build is staged beside
+    `_compiled/` and renamed into place, so no process ever finds half of one there.
+    """
     from mypyc.build import mypycify  # the build's own dependencies: imported only here
     from setuptools import setup
 
     sources = modules()
+    manifest = {
+        "interpreter": compiled.interpreter(),
+        "sources": {p.name: compiled.digest(p) for p in sources},
+    }
     root = compiled.PACKAGE_DIR.parents[2]  # the folder holding `services/`
     work = Path(tempfile.mkdtemp(prefix="newsdesk-compile-"))
+    staged = compiled.COMPILED_DIR.with_name(f"{compiled.COMPILED_DIR.name}.new-{os.getpid()}")
     try:
         extensions = mypycify(
             [str(p.relative_to(root)) for p in sources],
@@ -71,18 +81,27 @@ def build(*, jobs: int = 2) -> Path:
             ],
         )
         built = work / "lib" / compiled.PACKAGE_DIR.relative_to(root)
-        shutil.rmtree(compiled.COMPILED_DIR, ignore_errors=True)
-        compiled.COMPILED_DIR.mkdir()
+        staged.mkdir()
         for extension in built.glob("*" + compiled.interpreter()["ext_suffix"]):
-            shutil.copy2(extension, compiled.COMPILED_DIR / extension.name)
+            shutil.copy2(extension, staged / extension.name)
+        (staged / compiled.MANIFEST).write_text(json.dumps(manifest, indent=1))
+        swap_in(staged, compiled.COMPILED_DIR)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    manifest = {
-        "interpreter": compiled.interpreter(),
-        "sources": {p.name: compiled.digest(p) for p in sources},
-    }
-    (compiled.COMPILED_DIR / compiled.MANIFEST).write_text(json.dumps(manifest, indent=1))
+        shutil.rmtree(staged, ignore_errors=True)
     return compiled.COMPILED_DIR
+
+
+def swap_in(staged: Path, target: Path) -> None:
+    """`target` replaced by `staged` with two renames (each atomic): a process importing the
+    taggers meanwhile finds the old build, none (and runs the sources), or the new one."""
+    old = target.with_name(f"{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    try:
+        staged.rename(target)
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:

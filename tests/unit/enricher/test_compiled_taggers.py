@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.compile import NOT_COMPILED, modules
+from newsdesk.compile import NOT_COMPILED, modules, swap_in
 from services.enricher.taggers import compiled
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -118,3 +118,23 @@ def test_the_compiled_taggers_tag_every_article_as_the_sources_do() -> None:
     assert len(articles) > 350  # every fixture and labelled article, with its tags
     assert all('"tags"' in line for line in articles)
     assert from_build.splitlines() == articles
+
+
+def test_a_new_build_replaces_the_old_one_whole(tmp_path: Path) -> None:
+    target, staged = tmp_path / "_compiled", tmp_path / "_compiled.new-1"
+    target.mkdir()
+    (target / "old.so").write_text("old")
+    staged.mkdir()
+    (staged / "new.so").write_text("new")
+    swap_in(staged, target)
+    assert [p.name for p in target.iterdir()] == ["new.so"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_compiled"]  # nothing left aside
+
+
+def test_a_first_build_needs_no_old_one(tmp_path: Path) -> None:
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    (staged / compiled.MANIFEST).write_text("{}")
+    swap_in(staged, tmp_path / "_compiled")
+    assert (tmp_path / "_compiled" / compiled.MANIFEST).is_file()
+    assert not staged.exists()
