@@ -89,8 +89,7 @@ def main() -> None:
         f" tagged {args.articles}"
     )
     print(f"start-up (automata, lingua, first article): {warm_s * 1000:.0f} ms")
-    taggers = "compiled" if compiled.running_compiled() else f"source ({compiled.REASON})"
-    print(f"taggers: {taggers}")
+    print(f"taggers: {compiled.describe()}")
     print(f"throughput: {args.articles / total:.0f} articles/s per process")
     print(
         f"latency per article: p50 {p50:.2f} ms, p99 {p99:.2f} ms,"

@@ -252,7 +252,7 @@ def meta(
         "notes": notes,
         "kept": str(kept) if kept else None,
         # the services inherit this process's environment, so they run the same copy
-        "taggers": "compiled" if compiled.running_compiled() else f"source ({compiled.REASON})",
+        "taggers": compiled.describe(),
     }
 
 

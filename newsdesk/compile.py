@@ -40,10 +40,6 @@ def modules(package: Path = compiled.PACKAGE_DIR) -> list[Path]:
     return sorted(p for p in package.glob("*.py") if p.stem not in NOT_COMPILED)
 
 
-def is_current() -> bool:
-    return compiled.why_not() is None
-
-
 def build(*, jobs: int = 2) -> Path:
     """Compiles every tagger module and puts the build in place of `_compiled/` whole.
 
@@ -105,11 +101,11 @@ def swap_in(staged: Path, target: Path) -> None:
 
 
 def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
+    reason = compiled.why_not()
     if args.check:
-        reason = compiled.why_not()
         print(f"newsdesk compile: {reason or 'up to date'}", file=sys.stderr)
         return 1 if reason else 0
-    if not args.force and is_current():
+    if not args.force and reason is None:
         print(f"newsdesk compile: up to date ({compiled.COMPILED_DIR})", file=sys.stderr)
         return 0
     print(f"newsdesk compile: {len(modules())} tagger modules with mypyc ...", file=sys.stderr)

@@ -86,3 +86,8 @@ def running_compiled() -> bool:
     from services.enricher.taggers import pipeline
 
     return str(pipeline.__file__).endswith(interpreter()["ext_suffix"])
+
+
+def describe() -> str:
+    """'compiled', or 'source (why)': what a bench or a log line says of this process."""
+    return "compiled" if running_compiled() else f"source ({REASON})"
