@@ -14,7 +14,9 @@
 --       n_keys, <day and week bucket keys a kill scrubs>,
 --       [group, entry id: acked in the same step, whatever the outcome]
 local P, mode, id = ARGV[1], ARGV[2], ARGV[3]
-local version, published = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- The published ts and retire_at go to ZADD as the text they came in: a number passed to
+-- redis.call is formatted with printf's %.17g on every call (an article joins ~20 scopes).
+local version, published = tonumber(ARGV[4]), ARGV[5]
 local doc, retire_at = ARGV[6], tonumber(ARGV[7])
 local art, live = KEYS[1], KEYS[2]
 local i = 8
@@ -42,7 +44,7 @@ if raw then
 end
 local old_scopes = split(redis.call('HGET', live, id) or '', '\n')
 
-if retire_at > 0 then redis.call('ZADD', KEYS[3], retire_at, id) end
+if retire_at > 0 then redis.call('ZADD', KEYS[3], ARGV[7], id) end
 
 if mode == 'kill' then
   redis.call('SET', art, cjson.encode({id = id, killed = true, version = version}))
