@@ -40,6 +40,12 @@ def modules(package: Path = compiled.PACKAGE_DIR) -> list[Path]:
     return sorted(p for p in package.glob("*.py") if p.stem not in NOT_COMPILED)
 
 
+def left_out(package: Path = compiled.PACKAGE_DIR) -> list[str]:
+    """The package's modules a build leaves as source, by name (the manifest lists them, so a
+    module added later is told from one left out on purpose)."""
+    return sorted(p.name for p in package.glob("*.py") if p.stem in NOT_COMPILED)
+
+
 def build(*, jobs: int = 2) -> Path:
     """Compiles every tagger module and puts the build in place of `_compiled/` whole.
 
@@ -54,6 +60,7 @@ def build(*, jobs: int = 2) -> Path:
     manifest = {
         "interpreter": compiled.interpreter(),
         "sources": {p.name: compiled.digest(p) for p in sources},
+        "left_out": left_out(),
     }
     root = compiled.PACKAGE_DIR.parents[2]  # the folder holding `services/`
     work = Path(tempfile.mkdtemp(prefix="newsdesk-compile-"))

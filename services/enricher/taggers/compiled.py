@@ -5,9 +5,9 @@ Tagging is the enricher's CPU, and most of it is plain Python (walking tokens, l
 up in sets): compiled, a process tags ~1.4x the articles per second (README, Measured). The
 extensions sit in `_compiled/` beside the sources with a manifest of the sources' SHA-256
 they were built from, and go first on the package's search path only if every one of those
-sources is unchanged and this is the interpreter they were built for. So an edited tagger
-never runs as its stale compiled self: it runs from source until the next `newsdesk
-compile`. The two copies tag alike (a test compares them article by article);
+sources is unchanged, no module was added, and this is the interpreter they were built for.
+So an edited tagger never runs as its stale compiled self: it runs from source until the
+next `newsdesk compile`. The two copies tag alike (a test compares them article by article);
 NEWSDESK_COMPILED_TAGGERS=false runs the sources, to compare or to debug.
 
 This module is never compiled itself: it decides whether compiled modules run.
@@ -67,6 +67,12 @@ def why_not(directory: Path = COMPILED_DIR, sources: Path = PACKAGE_DIR) -> str 
         for name, sha in sorted(built.items())
         if not (sources / name).is_file() or digest(sources / name) != sha
     ]
+    # A module added since the build would run from source beside compiled ones that may
+    # now import it: the build is stale until it is compiled too (or listed as left out).
+    left_out = set(manifest.get("left_out", []))
+    changed += sorted(
+        f"{p.name} (new)" for p in sources.glob("*.py") if p.name not in built.keys() | left_out
+    )
     if changed or not built:
         return f"sources changed since `newsdesk compile`: {', '.join(changed) or 'none listed'}"
     return None

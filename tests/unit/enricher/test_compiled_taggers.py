@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.compile import NOT_COMPILED, modules, swap_in
+from newsdesk.compile import NOT_COMPILED, left_out, modules, swap_in
 from services.enricher.taggers import compiled
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -23,6 +23,7 @@ def _manifest(directory: Path, sources: Path, **changes: object) -> None:
     manifest: dict[str, object] = {
         "interpreter": compiled.interpreter(),
         "sources": {p.name: compiled.digest(p) for p in modules(sources)},
+        "left_out": left_out(sources),
     }
     manifest.update(changes)
     directory.mkdir(exist_ok=True)
@@ -54,6 +55,21 @@ def test_a_deleted_source_is_a_changed_one(sources: Path, tmp_path: Path) -> Non
     _manifest(tmp_path / "built", sources)
     (sources / "topics.py").unlink()
     assert "topics.py" in (compiled.why_not(tmp_path / "built", sources) or "")
+
+
+def test_a_module_added_since_the_build_makes_it_stale(sources: Path, tmp_path: Path) -> None:
+    """A compiled module may import the new one, which would run from source: rebuild."""
+    _manifest(tmp_path / "built", sources)
+    (sources / "story_extra.py").write_text("X = 1\n")
+    assert "story_extra.py (new)" in (compiled.why_not(tmp_path / "built", sources) or "")
+
+
+def test_a_build_without_the_list_of_modules_left_out_is_stale(
+    sources: Path, tmp_path: Path
+) -> None:
+    """Builds from before the manifest listed them: their left-out modules look new."""
+    _manifest(tmp_path / "built", sources, left_out=[])
+    assert "__init__.py (new)" in (compiled.why_not(tmp_path / "built", sources) or "")
 
 
 def test_a_build_for_another_python_does_not_run(sources: Path, tmp_path: Path) -> None:
