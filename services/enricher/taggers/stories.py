@@ -62,9 +62,10 @@ def band_layout() -> tuple[int, int]:
 def buckets(hashvalues: HashValues) -> list[str]:
     """The LSH bucket of each band, `<band>:<digest of its rows>`, in band order."""
     bands, rows = band_layout()
+    raw, width = hashvalues.tobytes(), rows * hashvalues.itemsize  # one copy, not one a band
     out = []
     for band in range(bands):
-        chunk = hashvalues[band * rows : (band + 1) * rows].tobytes()
+        chunk = raw[band * width : (band + 1) * width]
         out.append(f"{band}:{hashlib.blake2b(chunk, digest_size=10).hexdigest()}")
     return out
 

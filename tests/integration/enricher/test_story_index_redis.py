@@ -13,14 +13,8 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from services.enricher import story_index
-from services.enricher.story_index import (
-    RECORD_TTL_S,
-    REFRESH_BELOW_S,
-    WINDOW_TTL_S,
-    RedisStoryIndex,
-)
-from services.enricher.taggers import stories
+from services.enricher.story_index import RedisStoryIndex
+from services.enricher.taggers import stories, story_codec
 from services.enricher.taggers.duplicates import (
     MemoryStoryIndex,
     Placement,
@@ -30,6 +24,7 @@ from services.enricher.taggers.duplicates import (
     signature,
 )
 from services.enricher.taggers.stories import REPRESENTATIVES, STORIES_PER_BUCKET
+from services.enricher.taggers.story_codec import RECORD_TTL_S, REFRESH_BELOW_S, WINDOW_TTL_S
 from shared.keys import Keys
 from shared.settings import Settings
 
@@ -272,7 +267,7 @@ def test_the_read_fetches_the_samples_placing_compares(
     index._read_script = spy  # type: ignore[assignment]
     for probe in overlapping(10, seed=2):
         ids = stories.buckets(probe.hashvalues())
-        assert len({s for b in ids for s in state.buckets.get(b, {})}) > story_index.PREFETCH
+        assert len({s for b in ids for s in state.buckets.get(b, {})}) > story_codec.PREFETCH
         _, cost = counted(index, [probe])
         assert cost.round_trips == 2
         state.place(probe)
@@ -284,7 +279,7 @@ def test_a_batch_places_as_one_by_one(
     client: redis.Redis, settings: Settings, other_keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Near-duplicates inside the batch, a new version, a kill notice, crowded buckets."""
-    for module in (stories, story_index):  # few stories per bucket, so crowding shows
+    for module in (stories, story_codec):  # few stories per bucket, so crowding shows
         monkeypatch.setattr(module, "STORIES_PER_BUCKET", 4)
     rewrite = Placement("b", signature(ECB_B), T0 + timedelta(hours=1))
     version = Placement("c3", signature(ECB_A + " Corrected."), T0 + timedelta(hours=2))
@@ -308,7 +303,7 @@ async def test_placing_on_the_event_loop_places_as_the_blocking_client(
 ) -> None:
     """`assign_async` reads, places and writes what `assign` does, also when placing needs
     samples the first read did not bring (here every batch: the read brings one candidate's)."""
-    monkeypatch.setattr(story_index, "_prefetch", lambda placements: 1)
+    monkeypatch.setattr(story_codec, "prefetch", lambda placements: 1)
     aclient = aioredis.Redis.from_url(settings.redis_url)
     on_loop = RedisStoryIndex(client, settings.keys, aclient=aclient)
     blocking = RedisStoryIndex(client, other_keys)

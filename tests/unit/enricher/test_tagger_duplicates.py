@@ -3,10 +3,12 @@ what a story keeps to be matched stays bounded."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -21,10 +23,13 @@ from services.enricher.taggers.duplicates import (
 )
 from services.enricher.taggers.scripts import CJK_RUN
 from services.enricher.taggers.stories import (
+    BANDS,
     CANDIDATES,
     REPRESENTATIVES,
+    ROWS,
     STORIES_PER_BUCKET,
     StoryState,
+    buckets,
 )
 
 WIRE = Path(__file__).resolve().parents[2] / "data" / "wire"
@@ -207,3 +212,27 @@ def test_shingles_of_every_wire_fixture_are_the_plain_definitions() -> None:
     assert len(texts) > 80
     for text in texts:
         assert shingles(text) == _reference_shingles(text)
+
+
+def test_bucket_names_are_the_ones_stored_in_redis() -> None:
+    """The story index names its Redis keys by these digests: another digest for the same
+    signature would cut every live story off from the articles that follow it."""
+    names = buckets(signature(WIRE_A).hashvalues)
+    assert len(names) == BANDS
+    assert (names[0], names[-1]) == ("0:39cc85a5eed183c33cad", "27:f6062e881d1e17c0b425")
+
+
+def test_bucket_names_are_the_digests_of_each_band_of_rows() -> None:
+    texts = [p.read_text("utf-8", errors="replace") for p in sorted(WIRE.rglob("*")) if p.is_file()]
+    for text in texts:
+        values = signature(text).hashvalues
+        assert buckets(values) == _reference_buckets(values)
+
+
+def _reference_buckets(values: Any) -> list[str]:
+    """Each band's rows copied out on their own, as the story index first named them."""
+    out = []
+    for band in range(BANDS):
+        rows = values[band * ROWS : (band + 1) * ROWS].tobytes()
+        out.append(f"{band}:{hashlib.blake2b(rows, digest_size=10).hexdigest()}")
+    return out
