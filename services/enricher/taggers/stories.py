@@ -10,7 +10,6 @@ a batch touches, places the batch here and writes back `changes`.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -199,7 +198,10 @@ class StoryState:
                     latest[story] = max(latest[story], score)
                 else:
                     weight[story], latest[story] = share, score
-        ranked = heapq.nsmallest(limit, ((-w, -latest[s], s) for s, w in weight.items()))
+        # sorted()[:limit] is what heapq.nsmallest is defined as, in C throughout where
+        # nsmallest loops in Python: 10 against 20 µs on the ~50 stories an article's buckets
+        # name, faster up to ~300, slower at the cap's worst (448: 117 against 97 µs).
+        ranked = sorted((-w, -latest[s], s) for s, w in weight.items())[:limit]
         return [story for _, _, story in ranked]
 
     def ensure(self, stories: Collection[str]) -> None:
