@@ -89,9 +89,9 @@ async def _upserts(port: int) -> None:
 
 def counted(tree: Path, workload: str | None, work_dir: Path) -> int:
     """Instructions of one redis-server's life: started, driven (or not), shut down."""
-    # Imported here, not at the top: the driving child must find only its own tree's code.
-    sys.path.insert(0, str(ROOT))
-    from newsdesk.redis_server import free_port
+    # Imported here, not at the top: the driving child must find only its own tree's code
+    # (main() puts this tree on the path, once, for the parent alone).
+    from newsdesk.redis_server import answers, free_port
 
     port = free_port()
     out = work_dir / f"callgrind.{port}"
@@ -101,7 +101,11 @@ def counted(tree: Path, workload: str | None, work_dir: Path) -> int:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        _wait_for(port)
+        deadline = time.monotonic() + 60
+        while not answers(f"redis://127.0.0.1:{port}/0"):  # valgrind starts it slowly
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"redis-server under valgrind did not answer on {port}")
+            time.sleep(0.5)
         if workload is not None:
             subprocess.run(
                 [sys.executable, __file__, "--drive", workload, "--port", str(port)],
@@ -117,16 +121,6 @@ def counted(tree: Path, workload: str | None, work_dir: Path) -> int:
     if match is None:
         raise RuntimeError(f"no callgrind summary in {out}")
     return int(match.group(1))
-
-
-def _wait_for(port: int, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
-        if ping.stdout.strip() == b"PONG":
-            return
-        time.sleep(0.5)
-    raise RuntimeError(f"redis-server under valgrind did not answer on {port}")
 
 
 def export(rev: str, into: Path) -> Path:
@@ -147,6 +141,7 @@ def main() -> None:
     if args.drive:
         drive(args.drive, args.port)
         return
+    sys.path.insert(0, str(ROOT))
     if shutil.which("valgrind") is None or shutil.which("redis-server") is None:
         raise SystemExit("needs valgrind and redis-server: apt-get install valgrind redis-server")
     with tempfile.TemporaryDirectory(prefix="bench-redis-instr-") as tmp:

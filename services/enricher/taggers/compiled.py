@@ -69,10 +69,8 @@ def why_not(directory: Path = COMPILED_DIR, sources: Path = PACKAGE_DIR) -> str 
     ]
     # A module added since the build would run from source beside compiled ones that may
     # now import it: the build is stale until it is compiled too (or listed as left out).
-    left_out = set(manifest.get("left_out", []))
-    changed += sorted(
-        f"{p.name} (new)" for p in sources.glob("*.py") if p.name not in built.keys() | left_out
-    )
+    known = built.keys() | set(manifest.get("left_out", []))
+    changed += sorted(f"{p.name} (new)" for p in sources.glob("*.py") if p.name not in known)
     if changed or not built:
         return f"sources changed since `newsdesk compile`: {', '.join(changed) or 'none listed'}"
     return None
