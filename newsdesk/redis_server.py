@@ -2,6 +2,13 @@
 
 AOF is on so a crash of the private server loses nothing accepted; `fsync` picks the
 profile (`everysec` by default, `always` for the strict profile).
+
+The AOF's base file is written uncompressed (`rdbcompression no`). Each rewrite forks a child
+that takes a core beside the services, and on 2 cores that is the tail of a paced feed. LZF
+was 55% of the child's CPU (0.40 against 0.18 s for one dataset) for a base file 0.64x the
+size (46 against 72 MB). A larger base also means rewrites come less often, since one starts
+when the AOF has grown by the base's size: ~3.5x less rewriting CPU per byte written, for
+~1.6x the disk.
 """
 
 from __future__ import annotations
@@ -86,6 +93,8 @@ def start_redis(
         "yes",
         "--appendfsync",
         fsync,
+        "--rdbcompression",
+        "no",
         "--save",
         "",
         "--daemonize",

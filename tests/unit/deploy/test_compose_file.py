@@ -68,6 +68,17 @@ def test_the_cluster_profile_runs_the_same_services_sharded_on_six_nodes(
         assert service["profiles"] == ["cluster"]
 
 
+def test_every_redis_keeps_an_aof_with_an_uncompressed_base(compose: dict[str, Any]) -> None:
+    """As the private redis-server of `newsdesk up` does (newsdesk/redis_server.py)."""
+    services = compose["services"]
+    redises = [s for n, s in services.items() if n == "redis" or n.startswith("redis-c")]
+    assert len(redises) == 7
+    for service in redises:
+        command = " ".join(service["command"])
+        assert "--appendonly yes" in command
+        assert "--rdbcompression no" in command
+
+
 def test_health_checks_and_start_order(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert "redis-cli" in services["redis"]["healthcheck"]["test"]
