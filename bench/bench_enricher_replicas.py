@@ -1,6 +1,6 @@
 """Enricher replicas: how a backlog of raw articles drains with one enricher process and
-with two in the same consumer group, on a private Redis, in the same run; and that no
-article is published twice.
+with two in the same consumer group, each configuration on a private Redis of its own, in
+the same run; and that no article is published twice.
 
 The articles are the pipeline bench's distinct stories, XADDed to `articles.raw` as ingest
 writes them, at once, once the enrichers are ready (the other services are not run: only
