@@ -59,6 +59,7 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
         while not ready(port):
             time.sleep(0.1)
     cpu0, redis0 = sum(cpu_seconds(p.pid) for p in procs), redis_cpu(client)
+    machine0 = machine_ticks()
     start = time.perf_counter()
     with client.pipeline(transaction=False) as pipe:
         for data in payloads:
@@ -67,6 +68,7 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
     while client.xlen(keys.enriched) < len(payloads):
         time.sleep(0.02)
     seconds = time.perf_counter() - start
+    machine = [after - before for after, before in zip(machine_ticks(), machine0, strict=True)]
     cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
     redis_s = redis_cpu(client) - redis0
     for proc in procs:
@@ -81,7 +83,15 @@ def drain(url: str, payloads: list[str], processes: int) -> dict[str, float]:
         "cpu_ms_per_article": cpu * 1000 / len(payloads),
         "redis_ms_per_article": redis_s * 1000 / len(payloads),
         "published_twice": sum(1 for n in published.values() if n > 1),
+        "machine_busy": 1 - (machine[3] + machine[4]) / sum(machine),
     }
+
+
+def machine_ticks() -> list[int]:
+    """The machine's CPU time by state since boot (/proc/stat: user, nice, system, idle,
+    iowait, irq, softirq, steal): how busy every core was, whoever used them."""
+    with open("/proc/stat") as stat:
+        return [int(n) for n in stat.readline().split()[1:9]]
 
 
 def on_fresh_redis(payloads: list[str], processes: int) -> dict[str, float]:
@@ -127,10 +137,12 @@ def main() -> None:
     for name, r in (("1 process", one), ("2 processes", two)):
         print(f"  {name:<12} {r['rate']:>7.1f} articles/s  {r['cpu_ms_per_article']:.2f} CPU "
               f"ms/article (Redis {r['redis_ms_per_article']:.2f})  "
-              f"published twice: {r['published_twice']}")  # fmt: skip
+              f"published twice: {r['published_twice']}  "
+              f"machine busy {r['machine_busy']:.0%}")  # fmt: skip
     print(f"  2 processes / 1: {two['rate'] / one['rate']:.2f}x; the cores allow at most "
           f"{ceiling(one, two):.2f}x (enrichers and Redis at their CPU per article filling "
-          f"{os.cpu_count()} cores)")  # fmt: skip
+          f"{os.cpu_count()} cores; not counting what else ran, such as this bench's "
+          f"XADDs)")  # fmt: skip
 
 
 if __name__ == "__main__":
