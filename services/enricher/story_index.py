@@ -5,7 +5,9 @@ script reads the batch's records, its LSH buckets and the samples of the stories
 propose (story_read.lua ranks the candidates as `StoryState.candidates` does), and one writes
 back, as one atomic step, what placing the batch in memory changed (story_write.lua). A story
 the read did not return (an earlier article of the batch promoted it into a later one's
-candidates) costs one more read (story_samples.lua).
+candidates) costs one more read (story_samples.lua). A lone article, what a paced feed
+brings, is placed with the script's ranking and reads no bucket rows: once buckets fill,
+those rows were most of its reply and of the enricher's CPU on the index.
 
 Keys (shared/keys.py), each bounded: `story:<article>` hash (story id, publication time)
 outlives the window so a late correction still finds the story of its first version;
@@ -66,8 +68,8 @@ class RedisStoryIndex:
         limit = codec.prefetch(placements)
         names, args = codec.read_call(self.keys, placements, ids, limit)
         state = StoryState(load=self._samples, clock=self.clock)
-        codec.apply_read(state, placements, ids, self._read_script(keys=names, args=args))
-        matches = codec.place_all(state, placements, ids, limit)
+        ranked = codec.apply_read(state, placements, ids, self._read_script(keys=names, args=args))
+        matches = codec.place_all(state, placements, ids, limit, ranked)
         write = codec.write_call(self.keys, state)
         if write is not None:
             self._write_script(keys=write[0], args=write[1])
@@ -90,10 +92,10 @@ class RedisStoryIndex:
         extra: dict[str, list[bytes]] = {}
         while True:
             state = StoryState(load=codec.needs, clock=self.clock)
-            codec.apply_read(state, placements, ids, read)
+            ranked = codec.apply_read(state, placements, ids, read)
             state.samples.update((story, codec.sample(flat)) for story, flat in extra.items())
             try:
-                matches = codec.place_all(state, placements, ids, limit)
+                matches = codec.place_all(state, placements, ids, limit, ranked)
                 break
             except codec.UnreadSamplesError as missing:
                 stories = list(missing.stories)

@@ -2,15 +2,19 @@
 -- (a known key is a new version), each LSH bucket its signature falls in, and the samples
 -- of the stories it will be compared with: its own record's story (or its key, the story it
 -- would start) and the `limit` stories sharing its rarest buckets, ranked as stories.py
--- `candidates` ranks them. The ranking here only saves a round trip: the enricher places
--- the batch itself and fetches any sample it lacks (story_samples.lua).
+-- `candidates` ranks them. The ranking here saves a round trip, and for a lone article the
+-- bucket rows too: it is placed with `ranked`, as nothing placed before it in its batch can
+-- change its candidates. A batch gets the rows and ranks in the enricher, as it places.
 -- KEYS: n record hashes, then the bucket sorted sets.
--- ARGV: n, sample key prefix, limit, the n article keys, then per placement: the count of
---       its buckets and their positions among the bucket KEYS (1-based).
--- Returns {records, buckets, stories, samples}: {story_id, published_at} (nil when unknown)
--- per record; {story id, score, ...} per bucket; the stories whose samples follow, and
--- {field, value, ...} of each sample (empty when it has expired).
+-- ARGV: n, sample key prefix, limit, rows ('1': return the buckets' rows), the n article
+--       keys, then per placement: the count of its buckets and their positions among the
+--       bucket KEYS (1-based).
+-- Returns {records, buckets, stories, samples, ranked}: {story_id, published_at} (nil when
+-- unknown) per record; {story id, score, ...} per bucket, or none unless rows is '1'; the
+-- stories whose samples follow, and {field, value, ...} of each sample (empty when it has
+-- expired); per placement, its `limit` candidates in rank order.
 local n, prefix, limit = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local rows = ARGV[4] == '1'
 local records, buckets = {}, {}
 for i = 1, n do
   records[i] = redis.call('HMGET', KEYS[i], 'story_id', 'published_at')
@@ -28,7 +32,7 @@ local function want(story)
     stories[#stories + 1] = story
   end
 end
-for i = 1, n do want(records[i][1] or ARGV[3 + i]) end
+for i = 1, n do want(records[i][1] or ARGV[4 + i]) end
 
 -- Weight: the sum over shared buckets of 1 / stories in the bucket; ties by the latest
 -- score, then story id (the order of stories.py).
@@ -53,12 +57,18 @@ local function rank(first, count)
     if latest[a] ~= latest[b] then return latest[a] > latest[b] end
     return a < b
   end)
-  for k = 1, math.min(limit, #found) do want(found[k]) end
+  local top = {}
+  for k = 1, math.min(limit, #found) do
+    top[k] = found[k]
+    want(found[k])
+  end
+  return top
 end
-local at = 4 + n
+local ranked = {}
+local at = 5 + n
 while at <= #ARGV do
   local count = tonumber(ARGV[at])
-  rank(at + 1, count)
+  ranked[#ranked + 1] = rank(at + 1, count)
   at = at + count + 1
 end
 
@@ -66,4 +76,5 @@ local samples = {}
 for k, story in ipairs(stories) do
   samples[k] = redis.call('HGETALL', prefix .. story)
 end
-return {records, buckets, stories, samples}
+if not rows then buckets = {} end
+return {records, buckets, stories, samples, ranked}

@@ -164,10 +164,18 @@ class StoryState:
         self._clock = clock
         self._latest = 0.0
 
-    def place(self, p: Placement, ids: Sequence[str] | None = None) -> StoryMatch:
+    def place(
+        self,
+        p: Placement,
+        ids: Sequence[str] | None = None,
+        *,
+        candidates: Sequence[str] | None = None,
+    ) -> StoryMatch:
         """A known key is a new version of its story; else join the closest recent story.
 
-        `ids`, the buckets of the placement, when the caller has computed them already.
+        `ids`, the buckets of the placement, when the caller has computed them already;
+        `candidates`, the stories to compare it with when they were ranked elsewhere
+        (story_read.lua, from buckets this state does not hold), else `self.candidates`.
         """
         known = self.records.get(p.key)
         if p.minhash is None:
@@ -179,7 +187,7 @@ class StoryState:
             self._remember(known.story_id, Member(p.key, when, hashvalues, p.anchors), ids)
             return StoryMatch(known.story_id, None, p.key)
         member = Member(p.key, p.published_at, hashvalues, p.anchors)
-        best = self._closest(member, ids)
+        best = self._closest(member, self.candidates(ids) if candidates is None else candidates)
         self._remember(best[0] if best else p.key, member, ids)
         return StoryMatch(best[0] if best else p.key, best[1].key if best else None, None)
 
@@ -213,8 +221,7 @@ class StoryState:
         for story in missing:
             self.samples[story] = loaded.get(story) or Sample()
 
-    def _closest(self, member: Member, ids: Sequence[str]) -> tuple[str, Member] | None:
-        stories = self.candidates(ids)
+    def _closest(self, member: Member, stories: Sequence[str]) -> tuple[str, Member] | None:
         self.ensure(stories)
         best: tuple[float, str, Member] | None = None
         for story in stories:

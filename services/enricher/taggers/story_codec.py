@@ -73,6 +73,14 @@ def prefetch(placements: Sequence[Placement]) -> int:
     return CANDIDATES if len(placements) == 1 else PREFETCH
 
 
+def reads_rows(placements: Sequence[Placement]) -> bool:
+    """Whether placing needs the buckets' rows: a batch does, as its earlier articles change
+    its later ones' candidates; a lone article is placed with the read's ranking, without
+    the rows (~16 stories in each of 28 buckets once they fill, most of what the read
+    returns, turned into dicts only to be ranked again)."""
+    return len(placements) > 1
+
+
 def read_call(
     keys: Keys, placements: Sequence[Placement], ids: Sequence[Sequence[str]], limit: int
 ) -> tuple[list[str], list[Any]]:
@@ -82,7 +90,8 @@ def read_call(
     story, bucket = keys.story(""), keys.story_bucket("")  # ~30 names an article: prefixed
     names = [story + k for k in unique]
     names += [bucket + b for b in position]
-    args: list[Any] = [len(unique), keys.story_sample(""), limit, *unique]
+    rows = "1" if reads_rows(placements) else "0"
+    args: list[Any] = [len(unique), keys.story_sample(""), limit, rows, *unique]
     for found in ids:
         args += [len(found), *(position[b] for b in found)]
     return names, args
@@ -90,27 +99,41 @@ def read_call(
 
 def apply_read(
     state: StoryState, placements: Sequence[Placement], ids: Sequence[Sequence[str]], reply: Any
-) -> None:
-    """Puts story_read.lua's reply in `state`: records, buckets and samples."""
+) -> list[list[str]] | None:
+    """Puts story_read.lua's reply in `state`: records, buckets and samples. Returns, when
+    the read brought no rows (`reads_rows`), each placement's candidates as ranked there."""
     unique = dict.fromkeys(p.key for p in placements)
-    records, rows, stories, samples = cast(list[Any], reply)
+    records, rows, stories, samples, ranked = cast(list[Any], reply)
     for key, (story_id, published) in zip(unique, records, strict=True):
         if story_id is not None:
             state.records[key] = StoryRecord(key, story_id.decode(), when(published))
+    for story, flat in zip(stories, samples, strict=True):
+        state.samples[story.decode()] = sample(flat) if flat else Sample()
+    if not reads_rows(placements):
+        return [[story.decode() for story in top] for top in ranked]
     for bucket, flat in zip(dict.fromkeys(b for i in ids for b in i), rows, strict=True):
         if flat:
             state.buckets[bucket] = {
                 m.decode(): float(score) for m, score in zip(flat[::2], flat[1::2], strict=True)
             }
-    for story, flat in zip(stories, samples, strict=True):
-        state.samples[story.decode()] = sample(flat) if flat else Sample()
+    return None
 
 
 def place_all(
-    state: StoryState, placements: Sequence[Placement], ids: Sequence[Sequence[str]], limit: int
+    state: StoryState,
+    placements: Sequence[Placement],
+    ids: Sequence[Sequence[str]],
+    limit: int,
+    ranked: Sequence[Sequence[str]] | None = None,
 ) -> list[StoryMatch]:
     """Places the batch in order in `state`, after fetching at once every sample the read
-    did not bring that its articles' candidates need as they stand before placing."""
+    did not bring that its articles' candidates need as they stand before placing.
+    `ranked`: each placement's candidates as the read ranked them, for a read without rows."""
+    if ranked is not None:
+        (p,), (found,), (top,) = placements, ids, ranked
+        known = state.records.get(p.key)
+        state.ensure([known.story_id if known else p.key, *top])
+        return [state.place(p, found, candidates=top)]
     proposed: list[str] = []
     for p, found in zip(placements, ids, strict=True):
         known = state.records.get(p.key)

@@ -250,29 +250,34 @@ def test_the_read_fetches_the_samples_placing_compares(
     client: redis.Redis, settings: Settings
 ) -> None:
     """story_read.lua ranks candidates as StoryState.candidates does: a lone article whose
-    buckets name more stories than are read is placed without a third round trip."""
+    buckets name more stories than are read is placed without a third round trip, and
+    with the script's ranking instead of its buckets' rows."""
     index = RedisStoryIndex(client, settings.keys)
     for placement in overlapping(60, seed=1):
         index.assign([placement])
     state = stories.StoryState()
     for placement in overlapping(60, seed=1):
         state.place(placement)
-    read, fetched = index._read_script, []
+    read, replies = index._read_script, []
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         reply = read(*args, **kwargs)
-        fetched.append(len(reply[2]))  # the stories whose samples came back
+        replies.append(reply)
         return reply
 
     index._read_script = spy  # type: ignore[assignment]
+    expected = []
     for probe in overlapping(10, seed=2):
         ids = stories.buckets(probe.hashvalues())
         assert len({s for b in ids for s in state.buckets.get(b, {})}) > story_codec.PREFETCH
-        _, cost = counted(index, [probe])
+        expected.append(state.candidates(ids))
+        (match,), cost = counted(index, [probe])
         assert cost.round_trips == 2
-        state.place(probe)
+        assert match == state.place(probe)
     # Its own story and the candidates it compares, no more: nothing reorders a lone one's.
-    assert fetched == [1 + stories.CANDIDATES] * 10
+    assert [len(reply[2]) for reply in replies] == [1 + stories.CANDIDATES] * 10
+    assert all(reply[1] == [] for reply in replies)  # no bucket rows for a lone article
+    assert [[s.decode() for s in reply[4][0]] for reply in replies] == expected
 
 
 def test_a_batch_places_as_one_by_one(
