@@ -2,9 +2,12 @@
 
 Bodies are real English wire sentences (from tests/data) drawn at random behind a generated
 dateline, about 1.5 KB each: the taggers see real vocabulary, names and places, and two
-distinct stories share about as many words as two real unrelated stories do, so LSH rarely
-proposes one for the other. A near-copy is the story as another desk rewrites it: a new
-headline, a sentence or two swapped, a different number.
+distinct stories share about as many words as two real unrelated stories do. Only LSH's
+proposals grow with the count: shingles are content words and its threshold favours
+recall, so as thousands of stories accumulate their buckets fill (an article's buckets name
+~10 earlier articles among the first 500, ~230 by the 5,000th) until the index's caps hold
+them, as a busy day's real index would. A near-copy is the story as another desk rewrites
+it: a new headline, a sentence or two swapped, a different number.
 """
 
 from __future__ import annotations
