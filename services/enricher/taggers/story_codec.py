@@ -129,17 +129,17 @@ def place_all(
     """Places the batch in order in `state`, after fetching at once every sample the read
     did not bring that its articles' candidates need as they stand before placing.
     `ranked`: each placement's candidates as the read ranked them, for a read without rows."""
-    if ranked is not None:
-        (p,), (found,), (top,) = placements, ids, ranked
-        known = state.records.get(p.key)
-        state.ensure([known.story_id if known else p.key, *top])
-        return [state.place(p, found, candidates=top)]
+    tops = ranked if ranked is not None else [None] * len(placements)
     proposed: list[str] = []
-    for p, found in zip(placements, ids, strict=True):
+    for p, found, top in zip(placements, ids, tops, strict=True):
         known = state.records.get(p.key)
-        proposed += [known.story_id if known else p.key, *state.candidates(found, limit)]
+        proposed += [known.story_id if known else p.key]
+        proposed += state.candidates(found, limit) if top is None else top
     state.ensure(proposed)
-    return [state.place(p, found) for p, found in zip(placements, ids, strict=True)]
+    return [
+        state.place(p, found, candidates=top)
+        for p, found, top in zip(placements, ids, tops, strict=True)
+    ]
 
 
 def write_call(keys: Keys, state: StoryState) -> tuple[list[str], list[Any]] | None:
